@@ -1,0 +1,151 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+
+/** Validated runtime configuration. Every variable is documented in `.env.example`. */
+export interface Config {
+  readonly env: "development" | "production" | "test";
+  /** Interface to bind; undefined binds every interface, IPv6 and IPv4 (Node's default). */
+  readonly host: string | undefined;
+  readonly port: number;
+  /** Postgres URL; undefined means the embedded SQLite file under `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly redisUrl: string | undefined;
+  readonly logLevel: string;
+  readonly jwt: JwtConfig;
+  readonly accessTokenTtlSec: number;
+  readonly refreshTokenTtlSec: number;
+  readonly adminEmails: ReadonlySet<string>;
+  /** log2 of the scrypt cost parameter N. */
+  readonly scryptLogN: number;
+  readonly tls: { certFile: string; keyFile: string } | undefined;
+  readonly maxTimeoutMs: number;
+}
+
+export type JwtConfig =
+  | { alg: "HS256"; secret: string; secretSource: "env" | "generated"; issuer: string; audience: string }
+  | { alg: "RS256"; privateKey: string; publicKey: string; issuer: string; audience: string };
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads and validates the configuration, reporting every bad variable at once. */
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const str = (name: string, fallback: string) => {
+    const v = env[name]?.trim();
+    return v === undefined || v === "" ? fallback : v;
+  };
+  const int = (name: string, fallback: number, min: number, max: number) => {
+    const raw = env[name]?.trim();
+    if (raw === undefined || raw === "") return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name} must be an integer in [${min}, ${max}], got "${raw}"`);
+      return fallback;
+    }
+    return n;
+  };
+
+  const nodeEnv = str("NODE_ENV", "development");
+  if (!["development", "production", "test"].includes(nodeEnv)) {
+    problems.push(`NODE_ENV must be development, production or test, got "${nodeEnv}"`);
+  }
+  const env_ = nodeEnv as Config["env"];
+
+  const databaseUrl = env.DATABASE_URL?.trim() || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push(`DATABASE_URL must be a postgres:// URL (or unset for the embedded SQLite file)`);
+  }
+  const redisUrl = env.REDIS_URL?.trim() || undefined;
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
+    problems.push(`REDIS_URL must be a redis:// or rediss:// URL`);
+  }
+  const logLevel = str("LOG_LEVEL", "info");
+  if (!["fatal", "error", "warn", "info", "debug", "trace", "silent"].includes(logLevel)) {
+    problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);
+  }
+
+  const dataDir = path.resolve(str("DATA_DIR", "./data"));
+  const issuer = str("JWT_ISSUER", "stuckai");
+  const audience = str("JWT_AUDIENCE", "stuckai-api");
+  const jwt = loadJwt(env, env_, dataDir, issuer, audience, problems);
+
+  const certFile = env.TLS_CERT_FILE?.trim();
+  const keyFile = env.TLS_KEY_FILE?.trim();
+  if (Boolean(certFile) !== Boolean(keyFile)) {
+    problems.push("TLS_CERT_FILE and TLS_KEY_FILE must be set together");
+  }
+  for (const [name, file] of [["TLS_CERT_FILE", certFile], ["TLS_KEY_FILE", keyFile]] as const) {
+    if (file && !existsSync(file)) problems.push(`${name}: no file at ${file}`);
+  }
+
+  const config: Config = {
+    env: env_,
+    host: env.HOST?.trim() || undefined,
+    port: int("PORT", 8080, 0, 65535),
+    databaseUrl,
+    dataDir,
+    redisUrl,
+    logLevel,
+    jwt,
+    accessTokenTtlSec: int("ACCESS_TOKEN_TTL_SECONDS", 15 * 60, 30, 24 * 3600),
+    refreshTokenTtlSec: int("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600, 60, 365 * 24 * 3600),
+    adminEmails: new Set(
+      str("ADMIN_EMAILS", "")
+        .split(",")
+        .map((e) => e.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+    scryptLogN: int("SCRYPT_LOG_N", 17, 10, 20),
+    tls: certFile && keyFile ? { certFile, keyFile } : undefined,
+    maxTimeoutMs: int("MAX_TIMEOUT_MS", 60_000, 1_000, 3_600_000),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+function loadJwt(
+  env: Env,
+  nodeEnv: Config["env"],
+  dataDir: string,
+  issuer: string,
+  audience: string,
+  problems: string[],
+): JwtConfig {
+  const privFile = env.JWT_PRIVATE_KEY_FILE?.trim();
+  const pubFile = env.JWT_PUBLIC_KEY_FILE?.trim();
+  if (privFile || pubFile) {
+    if (!privFile || !pubFile) {
+      problems.push("JWT_PRIVATE_KEY_FILE and JWT_PUBLIC_KEY_FILE must be set together (RS256)");
+    } else if (!existsSync(privFile) || !existsSync(pubFile)) {
+      problems.push("JWT_PRIVATE_KEY_FILE or JWT_PUBLIC_KEY_FILE names a file that does not exist");
+    } else {
+      return {
+        alg: "RS256",
+        privateKey: readFileSync(privFile, "utf8"),
+        publicKey: readFileSync(pubFile, "utf8"),
+        issuer,
+        audience,
+      };
+    }
+  }
+  const secret = env.JWT_SECRET;
+  if (secret !== undefined && secret !== "") {
+    if (secret.length < 32) problems.push("JWT_SECRET must be at least 32 characters");
+    return { alg: "HS256", secret, secretSource: "env", issuer, audience };
+  }
+  if (nodeEnv === "production") {
+    problems.push(
+      "JWT_SECRET is required when NODE_ENV=production (or JWT_PRIVATE_KEY_FILE/JWT_PUBLIC_KEY_FILE for RS256)",
+    );
+  }
+  // The secret itself is generated lazily (see jwt-secret-file.ts) so that loading config has no side effects.
+  return { alg: "HS256", secret: "", secretSource: "generated", issuer, audience };
+}

@@ -1,0 +1,4 @@
+import { Migration0001UsersAndRefreshTokens } from "./0001-users-and-refresh-tokens.js";
+
+/** Every migration, oldest first. Names are recorded in `mikro_orm_migrations`; never rename one. */
+export const migrations = [{ name: "0001-users-and-refresh-tokens", class: Migration0001UsersAndRefreshTokens }];

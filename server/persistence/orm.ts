@@ -1,0 +1,47 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { MikroORM as SqliteOrm } from "@mikro-orm/better-sqlite";
+import { MikroORM as PostgresOrm } from "@mikro-orm/postgresql";
+import { Migrator } from "@mikro-orm/migrations";
+import type { MikroORM, Options } from "@mikro-orm/core";
+import type { Logger } from "pino";
+import { RefreshTokenEntity } from "./entities/refresh-token.js";
+import { UserEntity } from "./entities/user.js";
+import { migrations } from "./migrations/index.js";
+
+export const entities = [UserEntity, RefreshTokenEntity];
+
+export interface DatabaseOptions {
+  /** Postgres URL, or undefined for the embedded SQLite file `<dataDir>/stuckai.sqlite`. */
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly logger?: Logger;
+}
+
+/** Opens the database (Postgres or the embedded SQLite file) and applies pending migrations. */
+export async function openDatabase(opts: DatabaseOptions): Promise<MikroORM> {
+  const common: Options = {
+    entities,
+    discovery: { warnWhenNoEntities: false },
+    extensions: [Migrator],
+    migrations: { migrationsList: migrations, transactional: true, allOrNothing: true, snapshot: false },
+    forceUtcTimezone: true,
+    // MikroORM (and its migrator) would print to stdout; route it through our logger instead.
+    logger: (message: string) => opts.logger?.debug({ component: "orm" }, message),
+    allowGlobalContext: false,
+  };
+  let orm: MikroORM;
+  if (opts.databaseUrl) {
+    orm = await PostgresOrm.init({ ...common, clientUrl: opts.databaseUrl, pool: { min: 0, max: 10 } });
+  } else {
+    mkdirSync(opts.dataDir, { recursive: true });
+    orm = await SqliteOrm.init({ ...common, dbName: path.join(opts.dataDir, "stuckai.sqlite") });
+    // WAL lets readers proceed during a write; foreign keys are off by default in SQLite.
+    const conn = orm.em.getConnection();
+    await conn.execute("pragma journal_mode = wal");
+    await conn.execute("pragma foreign_keys = on");
+  }
+  const applied = await orm.getMigrator().up();
+  if (applied.length > 0) opts.logger?.info({ migrations: applied.map((m) => m.name) }, "migrations applied");
+  return orm;
+}

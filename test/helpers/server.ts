@@ -1,0 +1,43 @@
+import { pino } from "pino";
+import { startApp, type App } from "../../server/app.js";
+import { loadConfig } from "../../server/config.js";
+import { createTestDatabase, type DatabaseKind, type TestDatabase } from "./databases.js";
+
+export const TEST_JWT_SECRET = "test-secret-that-is-long-enough-0123456789";
+
+export interface TestServer {
+  readonly app: App;
+  readonly db: TestDatabase;
+  /** http://127.0.0.1:PORT */
+  readonly baseUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the real server on a free loopback port against a fresh database of the given kind. */
+export async function startTestServer(
+  kind: DatabaseKind,
+  env: Record<string, string> = {},
+): Promise<TestServer> {
+  const db = await createTestDatabase(kind);
+  const config = loadConfig({
+    NODE_ENV: "test",
+    HOST: "127.0.0.1",
+    PORT: "0",
+    DATA_DIR: db.dataDir,
+    ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : {}),
+    JWT_SECRET: TEST_JWT_SECRET,
+    SCRYPT_LOG_N: "12", // fast hashing in tests; production defaults to 17
+    LOG_LEVEL: "silent",
+    ...env,
+  });
+  const app = await startApp(config, pino({ level: "silent" }));
+  return {
+    app,
+    db,
+    baseUrl: `http://127.0.0.1:${app.port}`,
+    async stop() {
+      await app.close();
+      await db.drop();
+    },
+  };
+}
