@@ -14,11 +14,19 @@ import { AuthService } from "./domain/auth/auth-service.js";
 import { PasswordHasher } from "./domain/auth/passwords.js";
 import { authHandler } from "./handlers/auth-handler.js";
 import { notImplemented } from "./handlers/not-implemented.js";
+import { userHandler } from "./handlers/user/index.js";
+import { gazetteerGeocoder } from "./domain/geo/reverse-geocoder.js";
+import { NO_HOOKS } from "./domain/users/hooks.js";
+import { Profiles } from "./domain/users/profiles.js";
+import { InteractionHistory } from "./domain/users/interaction-history.js";
+import { DataRights } from "./domain/users/data-rights.js";
+import { OrmProfileStore } from "./persistence/stores/profile-store.js";
 import { authInterceptor } from "./interceptors/auth.js";
 import { errorInterceptor } from "./interceptors/errors.js";
 import { loggingInterceptor } from "./interceptors/logging.js";
 import { requestIdInterceptor } from "./interceptors/request-id.js";
 import { resolveJwtSecret } from "./jwt-secret-file.js";
+import { deriveKey } from "./derived-keys.js";
 import { openDatabase } from "./persistence/orm.js";
 import { OrmAuthStore } from "./persistence/stores/auth-store.js";
 import { registerHealth } from "./transport/health.js";
@@ -46,13 +54,22 @@ export interface App {
 /** Composes persistence, domain, handlers, interceptors and the listener, and starts listening. */
 export async function startApp(config: Config, logger: Logger): Promise<App> {
   const orm = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
+  const jwt = resolveJwtSecret(config, logger);
   const auth = new AuthService({
     store: new OrmAuthStore(orm),
     hasher: new PasswordHasher(config.scryptLogN),
-    accessTokens: new AccessTokens(resolveJwtSecret(config, logger), config.accessTokenTtlSec),
+    accessTokens: new AccessTokens(jwt, config.accessTokenTtlSec),
     refreshTokenTtlSec: config.refreshTokenTtlSec,
     adminEmails: config.adminEmails,
   });
+  const pageTokenKey = deriveKey(jwt, "page-tokens");
+  // The content issue replaces NO_HOOKS with cache invalidation and regeneration.
+  const hooks = NO_HOOKS;
+  const users = {
+    profiles: new Profiles({ store: new OrmProfileStore(orm), geocoder: gazetteerGeocoder(), hooks }),
+    history: new InteractionHistory(),
+    dataRights: new DataRights(),
+  };
 
   const databaseUp = async () => {
     try {
@@ -70,7 +87,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
 
   const routes = (router: ConnectRouter) => {
     router.service(AuthServiceDesc, authHandler(auth));
-    router.service(UserService, notImplemented(UserService));
+    router.service(UserService, userHandler(users));
     router.service(ContentService, notImplemented(ContentService));
     registerReflection(router, SERVED_FILES);
     registerHealth(router, servingStatuses);

@@ -5,11 +5,22 @@ import { MikroORM as PostgresOrm } from "@mikro-orm/postgresql";
 import { Migrator } from "@mikro-orm/migrations";
 import type { MikroORM, Options } from "@mikro-orm/core";
 import type { Logger } from "pino";
+import { ContentItemEntity } from "./entities/content-item.js";
+import { InteractionEntity } from "./entities/interaction.js";
+import { RecommendationEntity } from "./entities/recommendation.js";
 import { RefreshTokenEntity } from "./entities/refresh-token.js";
+import { UserProfileEntity } from "./entities/user-profile.js";
 import { UserEntity } from "./entities/user.js";
 import { migrations } from "./migrations/index.js";
 
-export const entities = [UserEntity, RefreshTokenEntity];
+export const entities = [
+  UserEntity,
+  RefreshTokenEntity,
+  UserProfileEntity,
+  ContentItemEntity,
+  InteractionEntity,
+  RecommendationEntity,
+];
 
 export interface DatabaseOptions {
   /** Postgres URL, or undefined for the embedded SQLite file `<dataDir>/stuckai.sqlite`. */

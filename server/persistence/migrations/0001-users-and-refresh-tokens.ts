@@ -1,13 +1,10 @@
-import { Migration } from "@mikro-orm/migrations";
-import type { Knex } from "@mikro-orm/knex";
+import { SchemaMigration } from "./schema-migration.js";
 
 /** Users and their refresh tokens. DDL goes through knex's schema builder so one migration serves Postgres and SQLite. */
-export class Migration0001UsersAndRefreshTokens extends Migration {
+export class Migration0001UsersAndRefreshTokens extends SchemaMigration {
   override up(): void {
-    // `knex.schema` is a fresh builder per access; one builder would accumulate every statement.
-    const schema = () => this.getKnex().schema;
     this.addAll(
-      schema().createTable("users", (t) => {
+      this.schema().createTable("users", (t) => {
         t.uuid("id").primary();
         t.string("email", 254).notNullable().unique();
         t.string("display_name", 100).notNullable();
@@ -16,7 +13,7 @@ export class Migration0001UsersAndRefreshTokens extends Migration {
         t.timestamp("created_at", { useTz: true }).notNullable();
         t.timestamp("updated_at", { useTz: true }).notNullable();
       }),
-      schema().createTable("refresh_tokens", (t) => {
+      this.schema().createTable("refresh_tokens", (t) => {
         t.uuid("id").primary();
         t.uuid("user_id").notNullable().references("id").inTable("users").onDelete("CASCADE");
         t.uuid("family_id").notNullable();
@@ -32,10 +29,6 @@ export class Migration0001UsersAndRefreshTokens extends Migration {
   }
 
   override down(): void {
-    this.addAll(this.getKnex().schema.dropTable("refresh_tokens"), this.getKnex().schema.dropTable("users"));
-  }
-
-  protected addAll(...builders: Knex.SchemaBuilder[]): void {
-    for (const b of builders) for (const q of b.toSQL()) this.addSql(q.sql);
+    this.addAll(this.schema().dropTable("refresh_tokens"), this.schema().dropTable("users"));
   }
 }

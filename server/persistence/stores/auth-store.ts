@@ -2,6 +2,7 @@ import { UniqueConstraintViolationException, type MikroORM } from "@mikro-orm/co
 import type { AccountRecord, AuthStore, RefreshTokenRecord, RevokeReason } from "../../domain/auth/auth-store.js";
 import { RefreshTokenEntity, type RefreshTokenRow } from "../entities/refresh-token.js";
 import { UserEntity, type UserRow } from "../entities/user.js";
+import { emptyProfile, UserProfileEntity } from "../entities/user-profile.js";
 
 /** AuthStore on MikroORM; every method forks its own EntityManager so calls never share an identity map. */
 export class OrmAuthStore implements AuthStore {
@@ -11,11 +12,13 @@ export class OrmAuthStore implements AuthStore {
     return this.orm.em.fork();
   }
 
+  /** Creates the account, its empty profile (so GetProfile never answers not_found) and its first session. */
   async createAccount(account: AccountRecord & { passwordHash: string }, firstToken: RefreshTokenRecord) {
     try {
       await this.em.transactional(async (em) => {
         // Explicit inserts in FK order: the unit of work does not know refresh_tokens references users.
         await em.insert(UserEntity, { ...account, permissions: [...account.permissions], updatedAt: account.createdAt });
+        await em.insert(UserProfileEntity, emptyProfile(account.id, account.createdAt));
         await em.insert(RefreshTokenEntity, { ...firstToken });
       });
       return true;
