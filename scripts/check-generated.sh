@@ -5,6 +5,7 @@ cd "$(dirname "$0")/.."
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 npx buf generate -o "$out"
+npx buf build -o "$out/sdk/src/gen/descriptors.binpb"
 if ! diff -r "$out/sdk/src/gen" sdk/src/gen; then
   echo "sdk/src/gen is stale: run 'npm run generate' and commit the result" >&2
   exit 1

@@ -1,5 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { boolean, loadRateLimitConfig, type RateLimitConfig } from "./rate-limit-config.js";
+import { loadCompressMinBytes } from "./compression-config.js";
+import { loadCorsOrigins, type CorsOrigins } from "./cors-config.js";
+import { loadLifecycleConfig, type LifecycleConfig } from "./lifecycle-config.js";
 
 /** Validated runtime configuration. Every variable is documented in `.env.example`. */
 export interface Config {
@@ -20,6 +24,15 @@ export interface Config {
   readonly scryptLogN: number;
   readonly tls: { certFile: string; keyFile: string } | undefined;
   readonly maxTimeoutMs: number;
+  readonly rateLimit: RateLimitConfig;
+  /** Behind a reverse proxy: take the client IP from the first X-Forwarded-For entry. */
+  readonly trustProxy: boolean;
+  /** Origins allowed to call from browsers (CORS); empty: same-origin only. */
+  readonly corsOrigins: CorsOrigins;
+  /** Smallest response gzipped for clients that accept it; Infinity: never. */
+  readonly compressMinBytes: number;
+  /** Shutdown grace, HTTP/2 keep-alive pings, health-check timeout. */
+  readonly lifecycle: LifecycleConfig;
 }
 
 export type JwtConfig =
@@ -106,6 +119,11 @@ export function loadConfig(env: Env = process.env): Config {
     scryptLogN: int("SCRYPT_LOG_N", 17, 10, 20),
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,
     maxTimeoutMs: int("MAX_TIMEOUT_MS", 60_000, 1_000, 3_600_000),
+    rateLimit: loadRateLimitConfig(env, problems),
+    trustProxy: boolean(env, "TRUST_PROXY", false, problems),
+    corsOrigins: loadCorsOrigins(env, problems),
+    compressMinBytes: loadCompressMinBytes(env, problems),
+    lifecycle: loadLifecycleConfig(env, problems),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

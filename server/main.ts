@@ -18,10 +18,25 @@ async function main(): Promise<void> {
   const app = await startApp(config, logger);
   let stopping = false;
   const stop = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // The operator's second Ctrl-C: do not make them wait for the grace period.
+      logger.warn({ signal }, "second signal: exiting without waiting for in-flight calls");
+      process.exit(1);
+    }
     stopping = true;
-    logger.info({ signal }, "shutting down");
-    await app.close();
+    const graceMs = config.lifecycle.shutdownGraceMs;
+    logger.info({ signal, graceMs }, "shutting down");
+    // Closing the database or Redis should take moments; if something hangs, still leave, and say so.
+    setTimeout(() => {
+      logger.error({ graceMs }, "shutdown did not finish within the grace period plus 5 s; exiting");
+      process.exit(1);
+    }, graceMs + 5_000).unref();
+    try {
+      await app.close();
+    } catch (err) {
+      logger.error({ err }, "shutdown failed");
+      process.exit(1);
+    }
     logger.info("stopped");
     process.exit(0);
   };

@@ -1,13 +1,46 @@
+import { pino } from "pino";
+import { ConfigError } from "../server/config.js";
+import { loadWorkerConfig } from "./config.js";
+import { close, listen, workerHttpServer } from "./http.js";
+import { workerRegistry } from "./metrics.js";
+
 /**
  * The recommendation worker (`npm run worker`). Generation jobs arrive with the content issue;
- * until then it starts, says so, and waits for a signal so deployments can already run it.
+ * until then it serves its health and metrics port and waits for a signal, so deployments can
+ * already run, probe and scrape it.
  */
-process.stdout.write(JSON.stringify({ level: 30, service: "stuckai-worker", msg: "worker started; no job handlers registered yet" }) + "\n");
-const keepAlive = setInterval(() => {}, 1 << 30);
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.on(signal, () => {
-    clearInterval(keepAlive);
-    process.stdout.write(JSON.stringify({ level: 30, service: "stuckai-worker", msg: "worker stopped", signal }) + "\n");
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadWorkerConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`stuckai-worker: ${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  const logger = pino({ level: config.logLevel, base: { service: "stuckai-worker" } });
+  const server = workerHttpServer(workerRegistry);
+  const port = await listen(server, config.httpPort);
+  logger.info({ port }, "listening");
+  logger.info("worker started; no job handlers registered yet");
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    // The content issue stops taking jobs here and lets running ones finish before the port closes.
+    await close(server);
+    logger.info("stopped");
     process.exit(0);
-  });
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
 }
+
+main().catch((err: unknown) => {
+  process.stderr.write(`stuckai-worker: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

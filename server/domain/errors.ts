@@ -28,6 +28,7 @@ export type ErrorReason =
   | "NOT_FOUND"
   | "NOT_IMPLEMENTED"
   | "UNAVAILABLE"
+  | "DEADLINE_EXCEEDED"
   | "INTERNAL";
 
 export interface FieldViolation {

@@ -29,6 +29,7 @@ const FRAMEWORK_REASONS: Partial<Record<Code, ErrorReason>> = {
   [Code.ResourceExhausted]: "RATE_LIMITED",
   [Code.Unimplemented]: "NOT_IMPLEMENTED",
   [Code.Unavailable]: "UNAVAILABLE",
+  [Code.DeadlineExceeded]: "DEADLINE_EXCEEDED",
 };
 
 /**
@@ -39,7 +40,21 @@ const FRAMEWORK_REASONS: Partial<Record<Code, ErrorReason>> = {
 export function errorInterceptor(logger: Logger): Interceptor {
   return (next) => async (req) => {
     try {
-      return await next(req);
+      const res = await next(req);
+      if (!res.stream) return res;
+      // Errors that end a stream midway (deadline, shutdown, a failing handler) get the same treatment.
+      const messages = res.message;
+      const mapped = (err: unknown) => errorInterceptor(logger)(() => Promise.reject(err))(req);
+      return {
+        ...res,
+        message: (async function* () {
+          try {
+            yield* messages;
+          } catch (err) {
+            await mapped(err);
+          }
+        })(),
+      };
     } catch (err) {
       const requestId = req.contextValues.get(requestIdKey);
       if (err instanceof DomainError) throw toConnectError(err, requestId);

@@ -39,6 +39,16 @@ export async function openDatabase(opts: DatabaseOptions): Promise<MikroORM> {
     forceUtcTimezone: true,
     // MikroORM (and its migrator) would print to stdout; route it through our logger instead.
     logger: (message: string) => opts.logger?.debug({ component: "orm" }, message),
+    // knex prints its own warnings (e.g. "Connection Error" when the database drops a pooled
+    // connection) with console.log: route them through the JSON log too.
+    driverOptions: {
+      log: {
+        warn: (message: unknown) => opts.logger?.warn({ component: "knex" }, String(message)),
+        error: (message: unknown) => opts.logger?.error({ component: "knex" }, String(message)),
+        deprecate: (method: string, alternative: string) => opts.logger?.debug({ component: "knex" }, `${method} is deprecated; use ${alternative}`),
+        debug: (message: unknown) => opts.logger?.debug({ component: "knex" }, String(message)),
+      },
+    },
     allowGlobalContext: false,
   };
   let orm: MikroORM;

@@ -1,5 +1,10 @@
 import { randomUUID } from "node:crypto";
+import { CLIENT_IP_HEADER, clientIp } from "./client-ip.js";
 import type { RequestHandler } from "./listener.js";
+import type { CorsOrigins } from "../cors-config.js";
+import { applyCors } from "./cors.js";
+
+const NO_ORIGINS: CorsOrigins = new Set();
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -8,25 +13,22 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * an acceptable incoming `x-request-id` is kept, else one is made, and it is echoed on every
  * response (the request-id interceptor reads it from the request headers).
  */
-export function httpRoutes(rpc: RequestHandler, checks: { ready: () => Promise<boolean> }): RequestHandler {
+export function httpRoutes(
+  rpc: RequestHandler,
+  /** `/health`, `/ready`, `/health/detailed`, `/metrics` (ops-routes.ts); true when it answered. */
+  ops: (req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1]) => boolean,
+  opts: { trustProxy?: boolean; corsOrigins?: CorsOrigins } = {},
+): RequestHandler {
   return (req, res) => {
     const incoming = req.headers["x-request-id"];
     const id = typeof incoming === "string" && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     req.headers["x-request-id"] = id;
     res.setHeader("x-request-id", id);
-    if (req.method === "GET" && req.url === "/health") {
-      // Liveness: the process answers. Dependencies are /ready's business.
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ status: "ok" }));
-      return;
-    }
-    if (req.method === "GET" && req.url === "/ready") {
-      void checks.ready().then((ok) => {
-        res.writeHead(ok ? 200 : 503, { "content-type": "application/json" });
-        res.end(JSON.stringify({ status: ok ? "ready" : "unavailable", database: ok ? "ok" : "unreachable" }));
-      });
-      return;
-    }
+    // Overwritten on every request: the rate limiter keys anonymous calls by it.
+    req.headers[CLIENT_IP_HEADER] = clientIp(req, opts.trustProxy ?? false);
+    if (ops(req, res)) return;
+    // Plain routes above stay same-origin; only the RPCs are offered to browsers on other origins.
+    if (applyCors(opts.corsOrigins ?? NO_ORIGINS, req, res)) return;
     rpc(req, res);
   };
 }

@@ -2,6 +2,8 @@ import { readFileSync } from "node:fs";
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
+import type tls from "node:tls";
+import { keepSessionAlive } from "./session-keepalive.js";
 
 export type RequestHandler = (
   req: http.IncomingMessage | http2.Http2ServerRequest,
@@ -10,6 +12,8 @@ export type RequestHandler = (
 
 export interface ListenerOptions {
   readonly tls?: { certFile: string; keyFile: string };
+  /** Ping every HTTP/2 session this often and drop it when a ping goes unanswered; 0 or unset: no pings. */
+  readonly pingIntervalMs?: number;
 }
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
@@ -26,32 +30,51 @@ export class Listener {
   private readonly h1: http.Server | undefined;
   private readonly h2: http2.Http2Server | http2.Http2SecureServer;
   private readonly sessions = new Set<http2.ServerHttp2Session>();
+  /** Client connections: raw sockets in cleartext, TLS sockets with TLS (what HTTP/1 requests report as `req.socket`). */
   private readonly sockets = new Set<net.Socket>();
+  /** Every TCP connection, TLS handshake done or not: what is destroyed when the grace period is over. */
+  private readonly connections = new Set<net.Socket>();
+  /** Connections carrying HTTP/2; they are drained with GOAWAY rather than ended. */
+  private readonly h2Sockets = new WeakSet<net.Socket>();
   /** In-flight HTTP/1 requests per socket: Node only tracks idle connections for servers that listen themselves. */
   private readonly h1Busy = new Map<net.Socket, number>();
-  private closing = false;
+  private closing: Promise<void> | undefined;
 
   constructor(handler: RequestHandler, opts: ListenerOptions = {}) {
+    const tracked: RequestHandler = (req, res) => {
+      if (req.httpVersionMajor === 1) this.trackH1(req.socket as net.Socket, res as http.ServerResponse);
+      handler(req, res);
+    };
     if (opts.tls) {
       this.h2 = http2.createSecureServer(
         { ...HTTP2_SETTINGS, allowHTTP1: true, cert: readFileSync(opts.tls.certFile), key: readFileSync(opts.tls.keyFile) },
-        handler,
+        tracked,
       );
       this.server = this.h2;
+      this.h2.on("secureConnection", (socket: tls.TLSSocket) => {
+        if (socket.alpnProtocol === "h2") this.h2Sockets.add(socket);
+        this.track(socket);
+      });
     } else {
-      this.h2 = http2.createServer(HTTP2_SETTINGS, handler);
-      this.h1 = http.createServer(handler);
+      this.h2 = http2.createServer(HTTP2_SETTINGS, tracked);
+      this.h1 = http.createServer(tracked);
       this.h1.keepAliveTimeout = 65_000;
-      this.h1.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => this.trackH1(req.socket, res));
       this.server = net.createServer((socket) => this.route(socket));
+      this.server.on("connection", (socket: net.Socket) => this.track(socket));
     }
-    this.h2.on("session", (s) => {
-      this.sessions.add(s);
-      s.once("close", () => this.sessions.delete(s));
-    });
     this.server.on("connection", (socket: net.Socket) => {
-      this.sockets.add(socket);
-      socket.once("close", () => this.sockets.delete(socket));
+      this.connections.add(socket);
+      socket.once("close", () => this.connections.delete(socket));
+    });
+    this.h2.on("session", (s: http2.ServerHttp2Session) => {
+      this.sessions.add(s);
+      const stopPings = opts.pingIntervalMs ? keepSessionAlive(s, opts.pingIntervalMs) : () => {};
+      s.once("close", () => {
+        stopPings();
+        this.sessions.delete(s);
+      });
+      // A session that arrives while closing (its preface was in flight) is told to go away at once.
+      if (this.closing) s.close();
     });
   }
 
@@ -65,24 +88,34 @@ export class Listener {
     });
   }
 
-  /** Stops accepting, asks HTTP/2 sessions to finish (GOAWAY) and idle HTTP/1 sockets to close, then waits up to `graceMs`. */
-  async close(graceMs = 10_000): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.closing = true;
-    for (const s of this.sessions) s.close();
-    for (const socket of this.sockets) if (!this.h1Busy.has(socket) && !this.isH2(socket)) socket.end();
-    const timer = setTimeout(() => {
-      for (const s of this.sessions) s.destroy();
-      for (const socket of this.sockets) socket.destroy();
-    }, graceMs);
-    timer.unref();
-    await closed;
-    clearTimeout(timer);
+  /**
+   * Stops accepting connections, sends GOAWAY to HTTP/2 sessions (their open streams may finish),
+   * closes idle HTTP/1 connections and each busy one after its response, and resolves when every
+   * connection is gone. Whatever is still open after `graceMs` is destroyed.
+   */
+  close(graceMs = 10_000): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      for (const s of this.sessions) s.close();
+      for (const socket of this.sockets) if (!this.h2Sockets.has(socket) && !this.h1Busy.has(socket)) socket.end();
+      const timer = setTimeout(() => {
+        for (const s of this.sessions) s.destroy();
+        for (const socket of this.connections) socket.destroy();
+      }, graceMs);
+      timer.unref();
+      this.server.once("close", () => clearTimeout(timer));
+    });
+    return this.closing;
   }
 
-  private isH2(socket: net.Socket): boolean {
-    for (const s of this.sessions) if (s.socket === socket) return true;
-    return false;
+  private track(socket: net.Socket): void {
+    this.sockets.add(socket);
+    socket.once("close", () => {
+      this.sockets.delete(socket);
+      this.h1Busy.delete(socket);
+    });
+    // A connection that opens while closing (accepted just before the server stopped listening) is not served.
+    if (this.closing) setImmediate(() => !this.h2Sockets.has(socket) && !this.h1Busy.has(socket) && socket.end());
   }
 
   private trackH1(socket: net.Socket, res: http.ServerResponse): void {
@@ -109,6 +142,7 @@ export class Listener {
       // HTTP/2 drains the unshifted bytes into nghttp2 itself (a resume() would hand them to no
       // listener and lose the preface); the HTTP/1 parser reads 'data' events, so it needs the resume.
       if (isH2) {
+        this.h2Sockets.add(socket);
         this.h2.emit("connection", socket);
       } else {
         this.h1!.emit("connection", socket);

@@ -27,7 +27,11 @@ class ReflectionIndex {
   readonly services: string[] = [];
   private readonly encoded = new Map<DescFile, Uint8Array>();
 
-  constructor(roots: readonly DescFile[]) {
+  /** @param documented serialized FileDescriptorProtos by file name, with source info (comments), served instead of the generated ones. */
+  constructor(
+    roots: readonly DescFile[],
+    private readonly documented: ReadonlyMap<string, Uint8Array> = new Map(),
+  ) {
     const queue = [...roots];
     for (let file = queue.shift(); file; file = queue.shift()) {
       if (this.files.has(file.proto.name)) continue;
@@ -65,7 +69,10 @@ class ReflectionIndex {
       if (f === file || !sent.has(f.proto.name)) {
         sent.add(f.proto.name);
         let bytes = this.encoded.get(f);
-        if (!bytes) this.encoded.set(f, (bytes = toBinary(FileDescriptorProtoSchema, f.proto)));
+        if (!bytes) {
+          bytes = this.documented.get(f.proto.name) ?? toBinary(FileDescriptorProtoSchema, f.proto);
+          this.encoded.set(f, bytes);
+        }
         out.push(bytes);
       }
       queue.push(...f.dependencies);
@@ -114,8 +121,12 @@ function error(errorCode: number, errorMessage: string): ServerReflectionRespons
   return { case: "errorResponse", value: create(ErrorResponseSchema, { errorCode, errorMessage }) };
 }
 
-export function registerReflection(router: ConnectRouter, files: readonly DescFile[]): void {
-  const index = new ReflectionIndex(files);
+export function registerReflection(
+  router: ConnectRouter,
+  files: readonly DescFile[],
+  documented?: ReadonlyMap<string, Uint8Array>,
+): void {
+  const index = new ReflectionIndex(files, documented);
   router.service(ServerReflection, {
     async *serverReflectionInfo(reqs) {
       yield* index.serve(reqs);

@@ -11,8 +11,8 @@ export interface ServerProcess {
 }
 
 /** Runs `npm start`'s command (tsx server/main.ts) as a real process and waits for its "listening" line. */
-export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn("node_modules/.bin/tsx", ["server/main.ts"], {
+export async function spawnServer(env: Record<string, string>, entry = "server/main.ts"): Promise<ServerProcess> {
+  const child = spawn("node_modules/.bin/tsx", [entry], {
     env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? "/tmp", PORT: "0", HOST: "127.0.0.1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -52,8 +52,8 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
 }
 
 /** Runs the server expecting it to refuse to start; resolves with exit code and stderr. */
-export async function runFailingServer(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn("node_modules/.bin/tsx", ["server/main.ts"], {
+export async function runFailingServer(env: Record<string, string>, entry = "server/main.ts"): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn("node_modules/.bin/tsx", [entry], {
     env: { PATH: process.env.PATH!, PORT: "0", ...env },
     stdio: ["ignore", "ignore", "pipe"],
   });

@@ -28,6 +28,9 @@ export async function startTestServer(
     JWT_SECRET: TEST_JWT_SECRET,
     SCRYPT_LOG_N: "12", // fast hashing in tests; production defaults to 17
     LOG_LEVEL: "silent",
+    // Suites register many users from 127.0.0.1; rate-limit suites set their own small limits.
+    RATE_LIMIT_DEFAULT: "1000000",
+    RATE_LIMITS: "Login=1000000,Register=1000000",
     ...env,
   });
   const app = await startApp(config, pino({ level: "silent" }));

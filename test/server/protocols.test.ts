@@ -1,8 +1,9 @@
 import { execFile } from "node:child_process";
 import http from "node:http";
 import { promisify } from "node:util";
-import { fromBinary } from "@bufbuild/protobuf";
-import { anyUnpack } from "@bufbuild/protobuf/wkt";
+import { create, fromBinary } from "@bufbuild/protobuf";
+import { anyUnpack, FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
+import { ServerReflection, ServerReflectionRequestSchema } from "../../sdk/src/gen/grpc/reflection/v1/reflection_pb.js";
 import { Code, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
@@ -121,11 +122,11 @@ describe("contract surface not built yet", () => {
   it("answers unimplemented with a clear message and reason, for unary and streaming RPCs", async () => {
     const reg = await client(AuthService, "grpc", server.baseUrl).register({ email: email(), password: PASSWORD, displayName: "U" });
     const token = reg.tokens!.accessToken;
-    const err = await expectRpcError(client(UserService, "grpc", server.baseUrl, token).getProfile({}), {
+    const err = await expectRpcError(client(ContentService, "grpc", server.baseUrl, token).getContentItem({ id: "x" }), {
       code: Code.Unimplemented,
       reason: "NOT_IMPLEMENTED",
     });
-    expect(err.rawMessage).toContain("stuckai.user.v1.UserService/GetProfile");
+    expect(err.rawMessage).toContain("stuckai.content.v1.ContentService/GetContentItem");
     const stream = client(ContentService, "connect-binary-h2", server.baseUrl, token).watchRecommendations({
       contentType: ContentType.MUSIC,
     });
@@ -155,6 +156,24 @@ describe("health", () => {
       expect(res.status).toBe(200);
       expect(res.headers.get("x-request-id")).toBeTruthy();
     }
+  });
+});
+
+describe("reflection", () => {
+  it("serves the documented descriptors, so tools show the proto comments", async () => {
+    const reflection = createClient(ServerReflection, createGrpcTransport({ baseUrl: server.baseUrl }));
+    const requests = (async function* () {
+      yield create(ServerReflectionRequestSchema, { messageRequest: { case: "fileContainingSymbol", value: "stuckai.auth.v1.AuthService" } });
+    })();
+    const files = [];
+    for await (const res of reflection.serverReflectionInfo(requests)) {
+      if (res.messageResponse.case !== "fileDescriptorResponse") throw new Error(`unexpected ${res.messageResponse.case}`);
+      files.push(...res.messageResponse.value.fileDescriptorProto.map((b) => fromBinary(FileDescriptorProtoSchema, b)));
+    }
+    const auth = files.find((f) => f.name === "stuckai/auth/v1/auth.proto");
+    const comments = auth?.sourceCodeInfo?.location.map((l) => l.leadingComments).join("\n");
+    expect(comments).toContain("Creates an account and signs it in.");
+    expect(files.map((f) => f.name)).toContain("google/protobuf/timestamp.proto");
   });
 });
 

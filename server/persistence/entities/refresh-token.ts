@@ -10,7 +10,7 @@ export interface RefreshTokenRow {
   createdAt: Date;
   expiresAt: Date;
   revokedAt?: Date | null;
-  /** Why the token stopped being valid: rotated, logout, reuse, deleted. */
+  /** Why the token stopped being valid: rotated, logout or reuse. */
   revokeReason?: string | null;
 }
 

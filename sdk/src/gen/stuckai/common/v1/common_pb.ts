@@ -12,7 +12,7 @@
 //
 // Reasons: VALIDATION_ERROR, EMAIL_TAKEN, INVALID_CREDENTIALS, UNAUTHENTICATED, TOKEN_EXPIRED,
 // TOKEN_INVALID, TOKEN_REUSED, TOKEN_REVOKED, PERMISSION_DENIED, RATE_LIMITED, NOT_FOUND,
-// NOT_IMPLEMENTED, UNAVAILABLE, INTERNAL.
+// NOT_IMPLEMENTED, UNAVAILABLE, DEADLINE_EXCEEDED, INTERNAL.
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";

@@ -1,0 +1,136 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import net from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Code } from "@connectrpc/connect";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ErrorInfoSchema } from "../../../sdk/src/gen/google/rpc/error_details_pb.js";
+import { AuthService } from "../../../sdk/src/gen/stuckai/auth/v1/auth_pb.js";
+import { startApp, type App } from "../../../server/app.js";
+import { loadConfig } from "../../../server/config.js";
+import { rateLimiterFailOpen } from "../../../server/observability/metrics.js";
+import { client } from "../../helpers/clients.js";
+import { createTestDatabase, type TestDatabase } from "../../helpers/databases.js";
+import { TEST_JWT_SECRET } from "../../helpers/server.js";
+import { outcome } from "./outcome.js";
+
+/** A throwaway Redis of this test's own, so it can be killed without disturbing anyone else's. */
+async function startRedis(port: number): Promise<ChildProcess> {
+  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`redis-server did not start in 20 s: ${output}`)), 20_000);
+    child.stdout!.on("data", (chunk) => {
+      output += chunk;
+      if (output.includes("Ready to accept connections")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server exited with ${code}: ${output}`));
+    });
+  });
+  return child;
+}
+
+async function kill(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  child.kill("SIGKILL");
+  await once(child, "exit");
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const failOpenCount = async () => (await rateLimiterFailOpen.get()).values[0]?.value ?? 0;
+const reasonOf = (r: Awaited<ReturnType<typeof outcome>>) => r.error?.findDetails(ErrorInfoSchema)[0]?.reason;
+
+describe("when Redis is unreachable the limiter fails open", () => {
+  let redisPort: number;
+  let redis: ChildProcess | undefined;
+  let db: TestDatabase;
+  let app: App;
+  const logs: Record<string, unknown>[] = [];
+  let baseUrl: string;
+
+  beforeAll(async () => {
+    redisPort = await freePort();
+    redis = await startRedis(redisPort);
+    db = await createTestDatabase("sqlite");
+    const config = loadConfig({
+      NODE_ENV: "test",
+      HOST: "127.0.0.1",
+      PORT: "0",
+      DATA_DIR: db.dataDir,
+      JWT_SECRET: TEST_JWT_SECRET,
+      SCRYPT_LOG_N: "12",
+      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      RATE_LIMITS: "Login=3",
+    });
+    const logger = pino({ level: "warn" }, { write: (line: string) => void logs.push(JSON.parse(line)) });
+    app = await startApp(config, logger);
+    baseUrl = `http://127.0.0.1:${app.port}`;
+  });
+  afterAll(async () => {
+    await app?.close();
+    await kill(redis);
+    await db?.drop();
+  });
+
+  it("lets calls through while Redis is down, counting and warning once, and limits again when it is back", { timeout: 90_000 }, async () => {
+    const auth = client(AuthService, "connect-binary-h2", baseUrl);
+    const login = () => outcome((o) => auth.login({ email: "nobody@example.com", password: "wrong-password-1" }, o));
+    const refresh = () => outcome((o) => auth.refreshToken({ refreshToken: "not-a-token" }, o));
+
+    /** Until the client has (re)connected, calls go through unchecked; a checked call carries the headers. */
+    const untilLimiterUsesRedis = async () => {
+      const deadline = Date.now() + 60_000;
+      while ((await refresh()).headers.get("x-ratelimit-limit") === null) {
+        if (Date.now() > deadline) throw new Error("the limiter did not use Redis within 60 s");
+        await sleep(200);
+      }
+    };
+
+    // Limited through Redis.
+    await untilLimiterUsesRedis();
+    for (let i = 0; i < 3; i++) expect(reasonOf(await login())).toBe("INVALID_CREDENTIALS");
+    expect(reasonOf(await login())).toBe("RATE_LIMITED");
+
+    await kill(redis);
+    const before = await failOpenCount();
+    const logsBefore = logs.length;
+    for (let i = 0; i < 5; i++) {
+      const res = await login();
+      expect(res.error?.code).toBe(Code.Unauthenticated);
+      expect(reasonOf(res)).toBe("INVALID_CREDENTIALS");
+      // Unchecked calls carry no figures rather than made-up ones.
+      expect(res.headers.get("x-ratelimit-limit")).toBeNull();
+    }
+    expect(await failOpenCount()).toBe(before + 5);
+    const warned = (from: number) => logs.slice(from).filter((l) => l.msg === "rate limiter unavailable; letting calls through unchecked");
+    expect(warned(0)).toHaveLength(1);
+    expect(warned(logsBefore)).toHaveLength(1);
+
+    // Same port, empty data, no cached script: the client reconnects and reloads the script by itself.
+    redis = await startRedis(redisPort);
+    await untilLimiterUsesRedis();
+    const remaining = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await login();
+      expect(reasonOf(res)).toBe("INVALID_CREDENTIALS");
+      remaining.push(res.headers.get("x-ratelimit-remaining"));
+    }
+    expect(remaining).toEqual(["2", "1", "0"]);
+    expect(reasonOf(await login())).toBe("RATE_LIMITED");
+  });
+});
