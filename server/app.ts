@@ -8,7 +8,7 @@ import { file_grpc_reflection_v1alpha_reflection } from "../sdk/src/gen/grpc/ref
 import { AuthService as AuthServiceDesc, file_stuckai_auth_v1_auth } from "../sdk/src/gen/stuckai/auth/v1/auth_pb.js";
 import { ContentService, file_stuckai_content_v1_content } from "../sdk/src/gen/stuckai/content/v1/content_pb.js";
 import { UserService, file_stuckai_user_v1_user } from "../sdk/src/gen/stuckai/user/v1/user_pb.js";
-import type { Config } from "./config.js";
+import type { Config } from "./config/config.js";
 import { AccessTokens } from "./domain/auth/access-tokens.js";
 import { AuthService } from "./domain/auth/auth-service.js";
 import { PasswordHasher } from "./domain/auth/passwords.js";

@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import type { JwtConfig } from "./config.js";
+import type { JwtConfig } from "./config/config.js";
 
 /**
  * A key for one purpose (e.g. signing page tokens), derived from the server's signing secret so

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Logger } from "pino";
-import type { Config, JwtConfig } from "./config.js";
+import type { Config, JwtConfig } from "./config/config.js";
 
 /**
  * The embedded default's JWT secret: generated once and kept in `<DATA_DIR>/jwt-secret` (mode 0600),

@@ -1,19 +1,11 @@
 import { startApp } from "./app.js";
-import { ConfigError, loadConfig } from "./config.js";
+import { loadConfig } from "./config/config.js";
+import { loadOrExit } from "./config/load-or-exit.js";
 import { createLogger } from "./logger.js";
 
 /** Entry point: `npm start`. Configuration comes from the environment (see .env.example). */
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`stuckai: ${err.message}\n`);
-      process.exit(78); // EX_CONFIG
-    }
-    throw err;
-  }
+  const config = loadOrExit("stuckai", () => loadConfig());
   const logger = createLogger(config.logLevel);
   const app = await startApp(config, logger);
   let stopping = false;

@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig } from "./config.js";
+import { loadConfig } from "./config/config.js";
+import { loadOrExit } from "./config/load-or-exit.js";
 import { createLogger } from "./logger.js";
 import { migrateOnce } from "./persistence/migrate-once.js";
 
@@ -8,16 +9,7 @@ import { migrateOnce } from "./persistence/migrate-once.js";
  * It takes the same environment as the api.
  */
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`stuckai-migrate: ${err.message}\n`);
-      process.exit(78); // EX_CONFIG
-    }
-    throw err;
-  }
+  const config = loadOrExit("stuckai-migrate", () => loadConfig());
   const logger = createLogger(config.logLevel).child({ component: "migrate" });
   await migrateOnce({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
   logger.info({ database: config.databaseUrl ? "postgres" : "sqlite" }, "database is up to date");

@@ -1,6 +1,6 @@
 import type { Interceptor } from "@connectrpc/connect";
 import type { Logger } from "pino";
-import type { Config } from "./config.js";
+import type { Config } from "./config/config.js";
 import { MemoryRateLimiter } from "./domain/ratelimit/memory-rate-limiter.js";
 import { rateLimitInterceptor } from "./interceptors/rate-limit.js";
 import { RedisRateLimiter } from "./persistence/ratelimit/redis-rate-limiter.js";

@@ -1,5 +1,5 @@
 import { pino } from "pino";
-import { ConfigError } from "../server/config.js";
+import { loadOrExit } from "../server/config/load-or-exit.js";
 import { loadWorkerConfig } from "./config.js";
 import { close, listen, workerHttpServer } from "./http.js";
 import { workerRegistry } from "./metrics.js";
@@ -10,16 +10,7 @@ import { workerRegistry } from "./metrics.js";
  * already run, probe and scrape it.
  */
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadWorkerConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`stuckai-worker: ${err.message}\n`);
-      process.exit(78); // EX_CONFIG
-    }
-    throw err;
-  }
+  const config = loadOrExit("stuckai-worker", loadWorkerConfig);
   const logger = pino({ level: config.logLevel, base: { service: "stuckai-worker" } });
   const server = workerHttpServer(workerRegistry);
   const port = await listen(server, config.httpPort);

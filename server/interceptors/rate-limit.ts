@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { DomainError } from "../domain/errors.js";
 import type { RateLimitDecision, RateLimiter } from "../domain/ratelimit/rate-limiter.js";
 import { rateLimited, rateLimiterFailOpen } from "../observability/metrics.js";
-import { isExempt, limitFor, type RateLimitPolicy } from "../rate-limit-config.js";
+import { isExempt, limitFor, type RateLimitPolicy } from "../config/rate-limit.js";
 import { CLIENT_IP_HEADER } from "../transport/client-ip.js";
 import { principalKey, requestIdKey } from "./context.js";
 import { toConnectError } from "./errors.js";

@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { AuthService } from "../../sdk/src/gen/stuckai/auth/v1/auth_pb.js";
 import { ContentService } from "../../sdk/src/gen/stuckai/content/v1/content_pb.js";
 import { UserService } from "../../sdk/src/gen/stuckai/user/v1/user_pb.js";
-import type { Config } from "../config.js";
+import type { Config } from "../config/config.js";
 import { migrations } from "../persistence/migrations/index.js";
 import { connectRedis } from "../redis.js";
 import type { ServingStatusProvider } from "../transport/health.js";

@@ -12,6 +12,7 @@ import { RefreshTokenEntity } from "./entities/refresh-token.js";
 import { UserProfileEntity } from "./entities/user-profile.js";
 import { UserEntity } from "./entities/user.js";
 import { migrations } from "./migrations/index.js";
+import { withMigrationLock } from "./migration-lock.js";
 
 export const entities = [
   UserEntity,
@@ -52,8 +53,12 @@ export async function openDatabase(opts: DatabaseOptions): Promise<MikroORM> {
     allowGlobalContext: false,
   };
   let orm: MikroORM;
+  let migrate = () => orm.getMigrator().up();
   if (opts.databaseUrl) {
     orm = await PostgresOrm.init({ ...common, clientUrl: opts.databaseUrl, pool: { min: 0, max: 10 } });
+    // Several replicas may start at once: the first migrates, the others wait and find nothing to do.
+    const unlocked = migrate;
+    migrate = () => withMigrationLock(orm, unlocked);
   } else {
     mkdirSync(opts.dataDir, { recursive: true });
     orm = await SqliteOrm.init({ ...common, dbName: path.join(opts.dataDir, "stuckai.sqlite") });
@@ -62,7 +67,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<MikroORM> {
     await conn.execute("pragma journal_mode = wal");
     await conn.execute("pragma foreign_keys = on");
   }
-  const applied = await orm.getMigrator().up();
+  const applied = await migrate();
   if (applied.length > 0) opts.logger?.info({ migrations: applied.map((m) => m.name) }, "migrations applied");
   return orm;
 }

@@ -1,5 +1,5 @@
 import { cors as connectCors } from "@connectrpc/connect";
-import type { CorsOrigins } from "../cors-config.js";
+import type { CorsOrigins } from "../config/cors.js";
 import type { RequestHandler } from "./listener.js";
 
 type Request = Parameters<RequestHandler>[0];

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { CLIENT_IP_HEADER, clientIp } from "./client-ip.js";
 import type { RequestHandler } from "./listener.js";
-import type { CorsOrigins } from "../cors-config.js";
+import type { CorsOrigins } from "../config/cors.js";
 import { applyCors } from "./cors.js";
 
 const NO_ORIGINS: CorsOrigins = new Set();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { loadConfig } from "../../server/config.js";
+import { loadConfig } from "../../server/config/config.js";
 import { loadWorkerConfig } from "../../worker/config.js";
 import { documentedVariables, read, variablesReadByCode } from "./environment.js";
 

@@ -14,11 +14,11 @@ export function documentedVariables(): Set<string> {
   return names;
 }
 
-/** The files that read the environment: server/config.ts, server/*-config.ts and worker/config.ts. */
+/** The files that read the environment: server/config/*.ts and worker/config.ts. */
 export function configSources(): string[] {
-  const serverConfigs = readdirSync(path.join(ROOT, "server"))
-    .filter((f) => f === "config.ts" || f.endsWith("-config.ts"))
-    .map((f) => `server/${f}`);
+  const serverConfigs = readdirSync(path.join(ROOT, "server/config"))
+    .filter((f) => f.endsWith(".ts"))
+    .map((f) => `server/config/${f}`);
   return [...serverConfigs, "worker/config.ts"];
 }
 

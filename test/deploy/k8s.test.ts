@@ -2,7 +2,7 @@ import { readdirSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { loadConfig } from "../../server/config.js";
+import { loadConfig } from "../../server/config/config.js";
 import { loadWorkerConfig } from "../../worker/config.js";
 import { ROOT, documentedVariables, read } from "./environment.js";
 

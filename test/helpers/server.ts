@@ -1,6 +1,6 @@
 import { pino } from "pino";
 import { startApp, type App } from "../../server/app.js";
-import { loadConfig } from "../../server/config.js";
+import { loadConfig } from "../../server/config/config.js";
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from "./databases.js";
 
 export const TEST_JWT_SECRET = "test-secret-that-is-long-enough-0123456789";

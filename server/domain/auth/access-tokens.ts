@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import jwt from "jsonwebtoken";
-import type { JwtConfig } from "../../config.js";
+import type { JwtConfig } from "../../config/config.js";
 import { DomainError } from "../errors.js";
 
 /** The authenticated caller, as decoded from a verified access token. */

@@ -9,7 +9,7 @@ import { Health, HealthCheckResponse_ServingStatus as Status } from "../../../sd
 import { AuthService } from "../../../sdk/src/gen/stuckai/auth/v1/auth_pb.js";
 import { ContentService } from "../../../sdk/src/gen/stuckai/content/v1/content_pb.js";
 import { startApp, type App } from "../../../server/app.js";
-import { loadConfig } from "../../../server/config.js";
+import { loadConfig } from "../../../server/config/config.js";
 import { client } from "../../helpers/clients.js";
 import { PrivatePostgres, PrivateRedis } from "../../helpers/private-services.js";
 import { TEST_JWT_SECRET } from "../../helpers/server.js";

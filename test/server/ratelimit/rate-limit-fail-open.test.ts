@@ -1,6 +1,3 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
-import net from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Code } from "@connectrpc/connect";
 import { pino } from "pino";
@@ -8,64 +5,27 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorInfoSchema } from "../../../sdk/src/gen/google/rpc/error_details_pb.js";
 import { AuthService } from "../../../sdk/src/gen/stuckai/auth/v1/auth_pb.js";
 import { startApp, type App } from "../../../server/app.js";
-import { loadConfig } from "../../../server/config.js";
+import { loadConfig } from "../../../server/config/config.js";
 import { rateLimiterFailOpen } from "../../../server/observability/metrics.js";
 import { client } from "../../helpers/clients.js";
 import { createTestDatabase, type TestDatabase } from "../../helpers/databases.js";
+import { PrivateRedis } from "../../helpers/private-services.js";
 import { TEST_JWT_SECRET } from "../../helpers/server.js";
 import { outcome } from "./outcome.js";
-
-/** A throwaway Redis of this test's own, so it can be killed without disturbing anyone else's. */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start in 20 s: ${output}`)), 20_000);
-    child.stdout!.on("data", (chunk) => {
-      output += chunk;
-      if (output.includes("Ready to accept connections")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`redis-server exited with ${code}: ${output}`));
-    });
-  });
-  return child;
-}
-
-async function kill(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  child.kill("SIGKILL");
-  await once(child, "exit");
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const failOpenCount = async () => (await rateLimiterFailOpen.get()).values[0]?.value ?? 0;
 const reasonOf = (r: Awaited<ReturnType<typeof outcome>>) => r.error?.findDetails(ErrorInfoSchema)[0]?.reason;
 
 describe("when Redis is unreachable the limiter fails open", () => {
-  let redisPort: number;
-  let redis: ChildProcess | undefined;
+  // A Redis of this test's own, so it can be stopped without disturbing anyone else's.
+  let redis: PrivateRedis;
   let db: TestDatabase;
   let app: App;
   const logs: Record<string, unknown>[] = [];
   let baseUrl: string;
 
   beforeAll(async () => {
-    redisPort = await freePort();
-    redis = await startRedis(redisPort);
+    redis = await PrivateRedis.create();
     db = await createTestDatabase("sqlite");
     const config = loadConfig({
       NODE_ENV: "test",
@@ -74,7 +34,7 @@ describe("when Redis is unreachable the limiter fails open", () => {
       DATA_DIR: db.dataDir,
       JWT_SECRET: TEST_JWT_SECRET,
       SCRYPT_LOG_N: "12",
-      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      REDIS_URL: redis.url,
       RATE_LIMITS: "Login=3",
     });
     const logger = pino({ level: "warn" }, { write: (line: string) => void logs.push(JSON.parse(line)) });
@@ -83,7 +43,7 @@ describe("when Redis is unreachable the limiter fails open", () => {
   });
   afterAll(async () => {
     await app?.close();
-    await kill(redis);
+    await redis?.stop();
     await db?.drop();
   });
 
@@ -106,7 +66,7 @@ describe("when Redis is unreachable the limiter fails open", () => {
     for (let i = 0; i < 3; i++) expect(reasonOf(await login())).toBe("INVALID_CREDENTIALS");
     expect(reasonOf(await login())).toBe("RATE_LIMITED");
 
-    await kill(redis);
+    await redis.stop();
     const before = await failOpenCount();
     const logsBefore = logs.length;
     for (let i = 0; i < 5; i++) {
@@ -122,7 +82,7 @@ describe("when Redis is unreachable the limiter fails open", () => {
     expect(warned(logsBefore)).toHaveLength(1);
 
     // Same port, empty data, no cached script: the client reconnects and reloads the script by itself.
-    redis = await startRedis(redisPort);
+    await redis.start();
     await untilLimiterUsesRedis();
     const remaining = [];
     for (let i = 0; i < 3; i++) {

@@ -5,7 +5,7 @@ import {
   ServerReflectionRequestSchema,
   ServerReflectionResponseSchema,
 } from "../../../sdk/src/gen/grpc/reflection/v1/reflection_pb.js";
-import { ConfigError, loadConfig } from "../../../server/config.js";
+import { ConfigError, loadConfig } from "../../../server/config/config.js";
 import { envelope, http1, http2Request, parseEnvelopes, type RawResponse } from "../../helpers/raw-http.js";
 import { startTestServer, type TestServer } from "../../helpers/server.js";
 

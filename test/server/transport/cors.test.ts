@@ -2,7 +2,7 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthService } from "../../../sdk/src/gen/stuckai/auth/v1/auth_pb.js";
-import { ConfigError, loadConfig } from "../../../server/config.js";
+import { ConfigError, loadConfig } from "../../../server/config/config.js";
 import { http1, type RawResponse } from "../../helpers/raw-http.js";
 import { startTestServer, type TestServer } from "../../helpers/server.js";
 

@@ -1,4 +1,4 @@
-type Env = Readonly<Record<string, string | undefined>>;
+import { EnvReader, type Env } from "./env.js";
 
 export interface LifecycleConfig {
   /** How long in-flight calls may take to finish after SIGTERM/SIGINT before they are cut. */
@@ -11,16 +11,8 @@ export interface LifecycleConfig {
 
 /** SHUTDOWN_GRACE_MS, HTTP2_PING_INTERVAL_MS, HEALTH_CHECK_TIMEOUT_MS; problems are appended to `problems`. */
 export function loadLifecycleConfig(env: Env, problems: string[]): LifecycleConfig {
-  const int = (name: string, fallback: number, min: number, max: number, hint = "") => {
-    const raw = env[name]?.trim();
-    if (raw === undefined || raw === "") return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      problems.push(`${name} must be an integer in [${min}, ${max}]${hint}, got "${raw}"`);
-      return fallback;
-    }
-    return n;
-  };
+  const reader = new EnvReader(env, problems);
+  const int = reader.int.bind(reader);
   return {
     shutdownGraceMs: int("SHUTDOWN_GRACE_MS", 10_000, 0, 600_000, " (milliseconds)"),
     http2PingIntervalMs: int("HTTP2_PING_INTERVAL_MS", 30_000, 0, 3_600_000, " (milliseconds, 0 turns pings off)"),

@@ -1,15 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../server/config.js";
+import { loadConfig } from "../../../server/config/config.js";
+import { configProblems } from "../../helpers/config.js";
 
-const problems = (env: Record<string, string>) => {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-};
+const problems = configProblems;
 
 describe("loadConfig", () => {
   it("defaults to the embedded mode on port 8080 with a generated development secret", () => {

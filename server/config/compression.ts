@@ -1,4 +1,4 @@
-type Env = Readonly<Record<string, string | undefined>>;
+import type { Env } from "./env.js";
 
 /**
  * COMPRESS_MIN_BYTES: responses at least this large are gzipped when the client accepts gzip;

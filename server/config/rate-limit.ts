@@ -1,7 +1,8 @@
 import type { DescService } from "@bufbuild/protobuf";
-import { AuthService } from "../sdk/src/gen/stuckai/auth/v1/auth_pb.js";
-import { ContentService } from "../sdk/src/gen/stuckai/content/v1/content_pb.js";
-import { UserService } from "../sdk/src/gen/stuckai/user/v1/user_pb.js";
+import { EnvReader, type Env } from "./env.js";
+import { AuthService } from "../../sdk/src/gen/stuckai/auth/v1/auth_pb.js";
+import { ContentService } from "../../sdk/src/gen/stuckai/content/v1/content_pb.js";
+import { UserService } from "../../sdk/src/gen/stuckai/user/v1/user_pb.js";
 
 /** Requests per window per subject (user, else client IP), for one procedure (`package.Service/Method`). */
 export interface RateLimitPolicy {
@@ -37,15 +38,15 @@ export const DEFAULT_PROCEDURE_LIMITS: ReadonlyMap<string, number> = new Map([
 
 const MAX_LIMIT = 1_000_000_000;
 
-type Env = Readonly<Record<string, string | undefined>>;
 
 /** RATE_LIMIT_* variables; problems are appended for loadConfig to report together with the others. */
 export function loadRateLimitConfig(env: Env, problems: string[]): RateLimitConfig {
-  const windowSec = integer(env, "RATE_LIMIT_WINDOW_SECONDS", 3600, 1, 7 * 24 * 3600, problems);
+  const reader = new EnvReader(env, problems);
+  const windowSec = reader.int("RATE_LIMIT_WINDOW_SECONDS", 3600, 1, 7 * 24 * 3600);
   return {
-    enabled: boolean(env, "RATE_LIMIT_ENABLED", true, problems),
+    enabled: reader.bool("RATE_LIMIT_ENABLED", true),
     windowMs: windowSec * 1000,
-    defaultLimit: integer(env, "RATE_LIMIT_DEFAULT", 1000, 1, MAX_LIMIT, problems),
+    defaultLimit: reader.int("RATE_LIMIT_DEFAULT", 1000, 1, MAX_LIMIT),
     limits: parseProcedureLimits(env.RATE_LIMITS ?? "", problems),
     keyPrefix: env.RATE_LIMIT_KEY_PREFIX?.trim() || "ratelimit:",
   };
@@ -105,25 +106,4 @@ function resolveProcedure(name: string, problems: string[]): string | undefined 
 function validNames(): string[] {
   const method = (p: string) => p.slice(p.indexOf("/") + 1);
   return LIMITED_PROCEDURES.map((p) => (LIMITED_PROCEDURES.filter((q) => method(q) === method(p)).length > 1 ? p : method(p)));
-}
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number, problems: string[]): number {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    problems.push(`${name} must be an integer in [${min}, ${max}], got "${raw}"`);
-    return fallback;
-  }
-  return n;
-}
-
-/** `true`/`false` (also 1/0, yes/no), case-insensitive. */
-export function boolean(env: Env, name: string, fallback: boolean, problems: string[]): boolean {
-  const raw = env[name]?.trim().toLowerCase();
-  if (raw === undefined || raw === "") return fallback;
-  if (["true", "1", "yes"].includes(raw)) return true;
-  if (["false", "0", "no"].includes(raw)) return false;
-  problems.push(`${name} must be true or false, got "${env[name]}"`);
-  return fallback;
 }

@@ -1,18 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../../server/config.js";
+import { loadConfig } from "../../../server/config/config.js";
+import { configProblems } from "../../helpers/config.js";
 
 const LOGIN = "stuckai.auth.v1.AuthService/Login";
 const REGISTER = "stuckai.auth.v1.AuthService/Register";
 
-const problems = (env: Record<string, string>) => {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-};
+const problems = configProblems;
 
 describe("rate-limit configuration", () => {
   it("defaults to 1000 calls an hour, tighter per-IP limits for Login and Register, no trusted proxy", () => {

@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { boolean, loadRateLimitConfig, type RateLimitConfig } from "./rate-limit-config.js";
-import { loadCompressMinBytes } from "./compression-config.js";
-import { loadCorsOrigins, type CorsOrigins } from "./cors-config.js";
-import { loadLifecycleConfig, type LifecycleConfig } from "./lifecycle-config.js";
+import { EnvReader, type Env } from "./env.js";
+import { loadRateLimitConfig, type RateLimitConfig } from "./rate-limit.js";
+import { loadCompressMinBytes } from "./compression.js";
+import { loadCorsOrigins, type CorsOrigins } from "./cors.js";
+import { loadLifecycleConfig, type LifecycleConfig } from "./lifecycle.js";
 
 /** Validated runtime configuration. Every variable is documented in `.env.example`. */
 export interface Config {
@@ -39,6 +40,8 @@ export type JwtConfig =
   | { alg: "HS256"; secret: string; secretSource: "env" | "generated"; issuer: string; audience: string }
   | { alg: "RS256"; privateKey: string; publicKey: string; issuer: string; audience: string };
 
+export const LOG_LEVELS: readonly string[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`invalid configuration:\n  - ${problems.join("\n  - ")}`);
@@ -46,25 +49,13 @@ export class ConfigError extends Error {
   }
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
 
 /** Reads and validates the configuration, reporting every bad variable at once. */
 export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = [];
-  const str = (name: string, fallback: string) => {
-    const v = env[name]?.trim();
-    return v === undefined || v === "" ? fallback : v;
-  };
-  const int = (name: string, fallback: number, min: number, max: number) => {
-    const raw = env[name]?.trim();
-    if (raw === undefined || raw === "") return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      problems.push(`${name} must be an integer in [${min}, ${max}], got "${raw}"`);
-      return fallback;
-    }
-    return n;
-  };
+  const reader = new EnvReader(env, problems);
+  const str = reader.str.bind(reader);
+  const int = reader.int.bind(reader);
 
   const nodeEnv = str("NODE_ENV", "development");
   if (!["development", "production", "test"].includes(nodeEnv)) {
@@ -81,9 +72,7 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push(`REDIS_URL must be a redis:// or rediss:// URL`);
   }
   const logLevel = str("LOG_LEVEL", "info");
-  if (!["fatal", "error", "warn", "info", "debug", "trace", "silent"].includes(logLevel)) {
-    problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);
-  }
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
 
   const dataDir = path.resolve(str("DATA_DIR", "./data"));
   const issuer = str("JWT_ISSUER", "stuckai");
@@ -120,7 +109,7 @@ export function loadConfig(env: Env = process.env): Config {
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,
     maxTimeoutMs: int("MAX_TIMEOUT_MS", 60_000, 1_000, 3_600_000),
     rateLimit: loadRateLimitConfig(env, problems),
-    trustProxy: boolean(env, "TRUST_PROXY", false, problems),
+    trustProxy: reader.bool("TRUST_PROXY", false),
     corsOrigins: loadCorsOrigins(env, problems),
     compressMinBytes: loadCompressMinBytes(env, problems),
     lifecycle: loadLifecycleConfig(env, problems),

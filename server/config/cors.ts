@@ -6,7 +6,7 @@
  */
 export type CorsOrigins = "*" | ReadonlySet<string>;
 
-type Env = Readonly<Record<string, string | undefined>>;
+import type { Env } from "./env.js";
 
 /** CORS_ORIGINS; problems are appended for loadConfig to report together with the others. */
 export function loadCorsOrigins(env: Env, problems: string[]): CorsOrigins {
