@@ -13,7 +13,10 @@ import { AccessTokens } from "./domain/auth/access-tokens.js";
 import { AuthService } from "./domain/auth/auth-service.js";
 import { PasswordHasher } from "./domain/auth/passwords.js";
 import { authHandler } from "./handlers/auth-handler.js";
-import { notImplemented } from "./handlers/not-implemented.js";
+import { contentHandler } from "./handlers/content/index.js";
+import { Catalog } from "./domain/content/catalog.js";
+import { OrmCatalogStore } from "./persistence/stores/catalog-store.js";
+import { loadStarterCatalogOnStart } from "./starter-catalog-on-start.js";
 import { userHandler } from "./handlers/user/index.js";
 import { gazetteerGeocoder } from "./domain/geo/reverse-geocoder.js";
 import { NO_HOOKS } from "./domain/users/hooks.js";
@@ -78,6 +81,9 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     history: new InteractionHistory(new OrmInteractionStore(orm), new PageTokens(pageTokenKey)),
     dataRights: new DataRights({ store: new OrmAccountDataStore(orm), auth, hooks }),
   };
+  const catalog = new Catalog({ store: new OrmCatalogStore(orm) });
+  // Before listening, so the first call already sees the starter items.
+  await loadStarterCatalogOnStart(config, catalog, logger);
 
   // Readiness (database, migrations, Redis) behind /ready, /health/detailed and grpc.health.v1; /metrics.
   const ops = await createOps(orm, config, logger);
@@ -88,7 +94,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   const routes = (router: ConnectRouter) => {
     router.service(AuthServiceDesc, authHandler(auth));
     router.service(UserService, userHandler(users));
-    router.service(ContentService, notImplemented(ContentService));
+    router.service(ContentService, contentHandler({ catalog }));
     registerReflection(router, SERVED_FILES, documentedDescriptors);
     registerHealth(router, servingStatuses);
   };

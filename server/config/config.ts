@@ -34,11 +34,17 @@ export interface Config {
   readonly compressMinBytes: number;
   /** Shutdown grace, HTTP/2 keep-alive pings, health-check timeout. */
   readonly lifecycle: LifecycleConfig;
+  /** When catalog/starter/ is loaded into an empty catalog at start (see STARTER_CATALOG_MODES). */
+  readonly starterCatalog: StarterCatalogMode;
 }
 
 export type JwtConfig =
   | { alg: "HS256"; secret: string; secretSource: "env" | "generated"; issuer: string; audience: string }
   | { alg: "RS256"; privateKey: string; publicKey: string; issuer: string; audience: string };
+
+/** `auto`: on the embedded SQLite default only; `always`: on Postgres too; `off`: never. */
+export const STARTER_CATALOG_MODES = ["auto", "always", "off"] as const;
+export type StarterCatalogMode = (typeof STARTER_CATALOG_MODES)[number];
 
 export const LOG_LEVELS: readonly string[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
@@ -75,6 +81,10 @@ export function loadConfig(env: Env = process.env): Config {
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
 
   const dataDir = path.resolve(str("DATA_DIR", "./data"));
+  const starterCatalog = str("STARTER_CATALOG", "auto") as StarterCatalogMode;
+  if (!STARTER_CATALOG_MODES.includes(starterCatalog)) {
+    problems.push(`STARTER_CATALOG must be one of ${STARTER_CATALOG_MODES.join(", ")}, got "${starterCatalog}"`);
+  }
   const issuer = str("JWT_ISSUER", "stuckai");
   const audience = str("JWT_AUDIENCE", "stuckai-api");
   const jwt = loadJwt(env, env_, dataDir, issuer, audience, problems);
@@ -113,6 +123,7 @@ export function loadConfig(env: Env = process.env): Config {
     corsOrigins: loadCorsOrigins(env, problems),
     compressMinBytes: loadCompressMinBytes(env, problems),
     lifecycle: loadLifecycleConfig(env, problems),
+    starterCatalog,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

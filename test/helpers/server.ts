@@ -31,6 +31,8 @@ export async function startTestServer(
     // Suites register many users from 127.0.0.1; rate-limit suites set their own small limits.
     RATE_LIMIT_DEFAULT: "1000000",
     RATE_LIMITS: "Login=1000000,Register=1000000",
+    // Suites start from an empty catalog on both dialects; starter-catalog.test.ts turns it on.
+    STARTER_CATALOG: "off",
     ...env,
   });
   const app = await startApp(config, pino({ level: "silent" }));

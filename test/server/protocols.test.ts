@@ -122,11 +122,11 @@ describe("contract surface not built yet", () => {
   it("answers unimplemented with a clear message and reason, for unary and streaming RPCs", async () => {
     const reg = await client(AuthService, "grpc", server.baseUrl).register({ email: email(), password: PASSWORD, displayName: "U" });
     const token = reg.tokens!.accessToken;
-    const err = await expectRpcError(client(ContentService, "grpc", server.baseUrl, token).getContentItem({ id: "x" }), {
+    const err = await expectRpcError(client(ContentService, "grpc", server.baseUrl, token).getRecommendations({ contentType: ContentType.MUSIC }), {
       code: Code.Unimplemented,
       reason: "NOT_IMPLEMENTED",
     });
-    expect(err.rawMessage).toContain("stuckai.content.v1.ContentService/GetContentItem");
+    expect(err.rawMessage).toContain("stuckai.content.v1.ContentService/GetRecommendations");
     const stream = client(ContentService, "connect-binary-h2", server.baseUrl, token).watchRecommendations({
       contentType: ContentType.MUSIC,
     });

@@ -37,7 +37,8 @@ export type ContentItem = Message<"stuckai.content.v1.ContentItem"> & {
   contentType: ContentType;
 
   /**
-   * The item's identifier in its source catalog; unique per content type, 1–200 characters.
+   * The item's identifier in its source catalog; unique per content type, 1–200 characters of
+   * letters, digits and `.`, `_`, `:`, `-`.
    *
    * @generated from field: string external_id = 3;
    */
@@ -65,28 +66,28 @@ export type ContentItem = Message<"stuckai.content.v1.ContentItem"> & {
   tags: string[];
 
   /**
-   * Any further facts about the item (year, artist, address, venue, ...).
+   * Any further facts about the item (year, artist, address, venue, ...), at most 16 KiB as JSON.
    *
    * @generated from field: google.protobuf.Struct metadata = 7;
    */
   metadata?: JsonObject | undefined;
 
   /**
-   * Where the item is; set for places and events.
+   * Where the item is; required for places and events.
    *
    * @generated from field: stuckai.common.v1.GeoPoint location = 8;
    */
   location?: GeoPoint | undefined;
 
   /**
-   * When an event starts.
+   * When an event starts; required for events, not allowed for music and movies.
    *
    * @generated from field: google.protobuf.Timestamp start_time = 9;
    */
   startTime?: Timestamp | undefined;
 
   /**
-   * When an event ends.
+   * When an event ends, not before it starts; not allowed for music and movies.
    *
    * @generated from field: google.protobuf.Timestamp end_time = 10;
    */

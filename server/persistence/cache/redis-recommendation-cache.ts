@@ -1,0 +1,179 @@
+import type { Redis } from "ioredis";
+import {
+  cacheKeyString,
+  checkTtl,
+  checkVersion,
+  checkUserId,
+  type CachedList,
+  type CacheKey,
+  type CacheSetOptions,
+  type RecommendationCache,
+  type RecommendationCacheOptions,
+} from "../../domain/ports/recommendation-cache.js";
+import { asError, firstConnection, withTimeout } from "../redis-calls.js";
+
+/**
+ * A version key outlives the user's lists by at least this much, so a job that read the version
+ * before a `markStale` still finds the bumped version when it writes, even if every list expired.
+ */
+const VERSION_MIN_TTL_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Writes one entry as `{version}:{bytes}` unless the stored entry has a newer version, and records it
+ * in the user's index: a sorted set of entry keys scored by expiry time. Expired members are pruned
+ * on every write, and the index (and the version key, if any) expires with its longest-lived entry,
+ * so nothing under the prefix lives without a TTL.
+ * KEYS: entry, index, version. ARGV: bytes, ttl ms, version (-1: current), version min TTL ms.
+ */
+const SET_SCRIPT = `
+local current = tonumber(redis.call('GET', KEYS[3]) or '0')
+local version = tonumber(ARGV[3])
+if version < 0 then version = current end
+local stored = redis.call('GET', KEYS[1])
+if stored then
+  local storedVersion = tonumber(string.match(stored, '^(%d+):'))
+  if storedVersion and storedVersion > version then return 0 end
+end
+local ttl = tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('SET', KEYS[1], string.format('%d', version) .. ':' .. ARGV[1], 'PX', ttl)
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+redis.call('ZADD', KEYS[2], now + ttl, KEYS[1])
+local last = tonumber(redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')[2])
+redis.call('PEXPIREAT', KEYS[2], last)
+local versionTtl = redis.call('PTTL', KEYS[3])
+if versionTtl >= 0 and versionTtl < last - now + tonumber(ARGV[4]) then
+  redis.call('PEXPIRE', KEYS[3], last - now + tonumber(ARGV[4]))
+end
+return 1
+`;
+
+/**
+ * Bumps the user's version, optionally deleting every entry in the index first. Returns the number of
+ * entries deleted (DEL counts only live keys). Entry keys come from the index rather than KEYS, which
+ * is fine on one Redis but not Redis Cluster.
+ * KEYS: index, version. ARGV: 1 to delete the entries, version min TTL ms.
+ */
+const BUMP_SCRIPT = `
+local removed = 0
+if ARGV[1] == '1' then
+  local keys = redis.call('ZRANGE', KEYS[1], 0, -1)
+  for i = 1, #keys, 500 do
+    removed = removed + redis.call('DEL', unpack(keys, i, math.min(i + 499, #keys)))
+  end
+  redis.call('DEL', KEYS[1])
+end
+redis.call('INCR', KEYS[2])
+local ttl = math.max(redis.call('PTTL', KEYS[1]), 0) + tonumber(ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ttl)
+return removed
+`;
+
+const SET_COMMAND = "stuckaiCacheSet";
+const BUMP_COMMAND = "stuckaiCacheBump";
+
+type SetCommand = (entry: string, index: string, version: string, value: Buffer, ttlMs: number, atVersion: number, minTtl: number) => Promise<number>;
+type BumpCommand = (index: string, version: string, del: 0 | 1, minTtl: number) => Promise<number>;
+
+export interface RedisRecommendationCacheOptions extends RecommendationCacheOptions {
+  /** Prepended to every key, e.g. `stuckai:cache:`; lets deployments and tests share one Redis. */
+  readonly prefix: string;
+  /** A call slower than this counts as failed (a miss for `get`), so a hung Redis cannot stall requests. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * The cache in Redis. Layout under the prefix:
+ * - `prefetch:{userId}:{contentType}[:{geohash}]`: the entry, `{version}:` followed by the bytes, with PX TTL;
+ * - `user:{userId}:lists`: sorted set of the user's entry keys by expiry, so invalidation touches
+ *   exactly the user's keys (no KEYS or SCAN over the keyspace) and stays small as cells change;
+ * - `user:{userId}:version`: the staleness counter.
+ * A get is one MGET of the entry and the version. Pass the app's shared connection: it fails fast
+ * while Redis is down, which is what a cache in front of the database wants.
+ */
+export class RedisRecommendationCache implements RecommendationCache {
+  private readonly setCommand: SetCommand;
+  private readonly bumpCommand: BumpCommand;
+  private readonly timeoutMs: number;
+  private readonly connected: Promise<void> | undefined;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly options: RedisRecommendationCacheOptions,
+  ) {
+    this.connected = firstConnection(redis);
+    if (!(SET_COMMAND in redis)) redis.defineCommand(SET_COMMAND, { numberOfKeys: 3, lua: SET_SCRIPT });
+    if (!(BUMP_COMMAND in redis)) redis.defineCommand(BUMP_COMMAND, { numberOfKeys: 2, lua: BUMP_SCRIPT });
+    const commands = redis as unknown as Record<string, unknown>;
+    this.setCommand = (commands[SET_COMMAND] as SetCommand).bind(redis);
+    this.bumpCommand = (commands[BUMP_COMMAND] as BumpCommand).bind(redis);
+    this.timeoutMs = options.timeoutMs ?? 250;
+  }
+
+  async get(key: CacheKey): Promise<CachedList | undefined> {
+    const entryKey = this.options.prefix + cacheKeyString(key);
+    try {
+      const [entry, version] = await this.call("get", () => this.redis.mgetBuffer(entryKey, this.versionKey(key.userId)));
+      if (!entry) return undefined;
+      const colon = entry.indexOf(0x3a);
+      if (colon < 0) return undefined;
+      const entryVersion = Number(entry.subarray(0, colon).toString("latin1"));
+      const current = version ? Number(version.toString("latin1")) : 0;
+      return { value: new Uint8Array(entry.buffer, entry.byteOffset + colon + 1, entry.length - colon - 1), stale: entryVersion < current };
+    } catch (err) {
+      this.options.onError?.(asError(err));
+      return undefined;
+    }
+  }
+
+  async set(key: CacheKey, value: Uint8Array, ttlMs: number, options?: CacheSetOptions): Promise<void> {
+    const entryKey = this.options.prefix + cacheKeyString(key);
+    checkTtl(ttlMs);
+    checkVersion(options?.version);
+    const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    try {
+      await this.call("set", () =>
+        this.setCommand(entryKey, this.indexKey(key.userId), this.versionKey(key.userId), bytes, ttlMs, options?.version ?? -1, VERSION_MIN_TTL_MS),
+      );
+    } catch (err) {
+      this.options.onError?.(asError(err));
+    }
+  }
+
+  async userVersion(userId: string): Promise<number> {
+    checkUserId(userId);
+    try {
+      return Number((await this.call("userVersion", () => this.redis.get(this.versionKey(userId)))) ?? 0);
+    } catch (err) {
+      this.options.onError?.(asError(err));
+      return 0;
+    }
+  }
+
+  async markStale(userId: string): Promise<void> {
+    checkUserId(userId);
+    await this.call("markStale", () => this.bumpCommand(this.indexKey(userId), this.versionKey(userId), 0, VERSION_MIN_TTL_MS));
+  }
+
+  async invalidateUser(userId: string): Promise<number> {
+    checkUserId(userId);
+    return this.call("invalidateUser", () => this.bumpCommand(this.indexKey(userId), this.versionKey(userId), 1, VERSION_MIN_TTL_MS));
+  }
+
+  private indexKey(userId: string): string {
+    return `${this.options.prefix}user:${userId}:lists`;
+  }
+
+  private versionKey(userId: string): string {
+    return `${this.options.prefix}user:${userId}:version`;
+  }
+
+  private call<T>(name: string, command: () => Promise<T>): Promise<T> {
+    const run = async () => {
+      if (this.connected && this.redis.status !== "ready") await this.connected;
+      return command();
+    };
+    return withTimeout(run(), this.timeoutMs, `recommendation cache: Redis did not answer ${name} within ${this.timeoutMs} ms`);
+  }
+}
