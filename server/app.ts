@@ -15,6 +15,8 @@ import { PasswordHasher } from "./domain/auth/passwords.js";
 import { authHandler } from "./handlers/auth-handler.js";
 import { contentHandler } from "./handlers/content/index.js";
 import { Catalog } from "./domain/content/catalog.js";
+import { Interactions } from "./domain/content/interactions.js";
+import { OrmInteractionLog } from "./persistence/stores/interaction-log-store.js";
 import { OrmCatalogStore } from "./persistence/stores/catalog-store.js";
 import { loadStarterCatalogOnStart } from "./starter-catalog-on-start.js";
 import { userHandler } from "./handlers/user/index.js";
@@ -82,6 +84,8 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     dataRights: new DataRights({ store: new OrmAccountDataStore(orm), auth, hooks }),
   };
   const catalog = new Catalog({ store: new OrmCatalogStore(orm) });
+  // The content flow adds `afterLog`: cache staleness for LIKE/DISLIKE/IGNORE and analytics jobs.
+  const interactions = new Interactions({ store: new OrmInteractionLog(orm) });
   // Before listening, so the first call already sees the starter items.
   await loadStarterCatalogOnStart(config, catalog, logger);
 
@@ -94,7 +98,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   const routes = (router: ConnectRouter) => {
     router.service(AuthServiceDesc, authHandler(auth));
     router.service(UserService, userHandler(users));
-    router.service(ContentService, contentHandler({ catalog }));
+    router.service(ContentService, contentHandler({ catalog, interactions }));
     registerReflection(router, SERVED_FILES, documentedDescriptors);
     registerHealth(router, servingStatuses);
   };

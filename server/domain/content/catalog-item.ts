@@ -1,3 +1,4 @@
+import { pointViolations } from "../geo/geo-point.js";
 import { CONTENT_KINDS, type ContentKind } from "./kinds.js";
 
 /** Limits of one catalog item; the proto documents the same numbers. */
@@ -87,12 +88,7 @@ export function validateItem(input: CatalogItemInput): { item: CatalogItem } | {
 
   const { location, startTime, endTime } = input;
   if (location) {
-    if (!Number.isFinite(location.latitude) || location.latitude < -90 || location.latitude > 90) {
-      bad("location.latitude", "must be a number in [-90, 90]");
-    }
-    if (!Number.isFinite(location.longitude) || location.longitude < -180 || location.longitude > 180) {
-      bad("location.longitude", "must be a number in [-180, 180]");
-    }
+    for (const v of pointViolations(location, "location")) bad(v.field, v.description);
   } else if (contentType && LOCATED.includes(contentType)) {
     bad("location", `is required for ${contentType}s`);
   }

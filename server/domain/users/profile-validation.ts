@@ -1,4 +1,5 @@
 import { Violations } from "../errors.js";
+import { pointViolations } from "../geo/geo-point.js";
 import {
   AGE_GROUPS,
   ARCHETYPES,
@@ -40,12 +41,7 @@ export function normalisePatch(patch: ProfilePatch): ProfilePatch {
 }
 
 function checkPoint(p: GeoPoint, field: string, v: Violations): void {
-  if (!Number.isFinite(p.latitude) || p.latitude < -90 || p.latitude > 90) {
-    v.add(`${field}.latitude`, "must be a number in [-90, 90]");
-  }
-  if (!Number.isFinite(p.longitude) || p.longitude < -180 || p.longitude > 180) {
-    v.add(`${field}.longitude`, "must be a number in [-180, 180]");
-  }
+  for (const bad of pointViolations(p, field)) v.add(bad.field, bad.description);
 }
 
 function name(value: string | undefined, field: string, v: Violations): string | undefined {
