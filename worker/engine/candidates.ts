@@ -1,0 +1,103 @@
+import type { GeoPoint } from "../../server/domain/users/profile.js";
+import type { CatalogIndex } from "./catalog-index.js";
+import type { ItemSimilarity } from "./item-similarity.js";
+import { HOUR_MS, type EngineWeights } from "./weights.js";
+
+export interface CandidateQuery {
+  readonly index: CatalogIndex;
+  readonly excluded: ReadonlySet<string>;
+  /** The user's strongest terms first (term ids of this index). */
+  readonly seedTerms: readonly number[];
+  /** Item ids scored by collaborative filtering. */
+  readonly collaborative: Iterable<string>;
+  readonly similarity?: ItemSimilarity;
+  /** Only for places and events. */
+  readonly location?: GeoPoint;
+  readonly now: number;
+  readonly weights: EngineWeights;
+  readonly limit: number;
+}
+
+export interface Candidates {
+  /** Catalog positions, each once, in a deterministic order. */
+  readonly positions: readonly number[];
+  /** Distance from the location, by position (located queries only). */
+  readonly distanceKm: ReadonlyMap<number, number>;
+  /** The radius finally searched (located queries only). */
+  readonly radiusKm?: number;
+  readonly startKm?: number;
+  readonly widened: boolean;
+}
+
+/** An event is live until its end; one without an end is assumed to last EngineWeights.assumedEventHours. */
+export function eventEndMs(index: CatalogIndex, position: number, weights: EngineWeights): number {
+  const end = index.endMs(position);
+  if (!Number.isNaN(end)) return end;
+  const start = index.startMs(position);
+  return Number.isNaN(start) ? Infinity : start + weights.assumedEventHours * HOUR_MS;
+}
+
+/**
+ * Everything worth scoring, from index queries only: the user's terms, their collaborative
+ * neighbours, and a head of the nearest (places, events) or most popular (music, films) items.
+ * Cost: O(terms × perTerm + seeds × topK + head), times log n for the spatial queries;
+ * the catalog size enters only through the k-d tree depth.
+ */
+export function generateCandidates(q: CandidateQuery): Candidates {
+  const { index, weights, now } = q;
+  const isEvent = index.contentType === "event";
+  const accept = (i: number) => !q.excluded.has(index.items[i]!.id) && (!isEvent || eventEndMs(index, i, weights) > now);
+  const bounds = weights.candidates;
+  const seen = new Set<number>();
+  const positions: number[] = [];
+  const add = (i: number) => {
+    if (!seen.has(i)) {
+      seen.add(i);
+      positions.push(i);
+    }
+  };
+  const engaged = q.similarity ? Array.from(q.similarity.mostEngaged[index.contentType], (k) => q.similarity!.itemIds[k]!) : [];
+  const known = (ids: Iterable<string>) => {
+    const out: number[] = [];
+    for (const id of ids) {
+      const i = index.position(id);
+      if (i !== undefined && accept(i)) out.push(i);
+    }
+    return out;
+  };
+
+  const located = (index.contentType === "place" || index.contentType === "event") && q.location;
+  if (!located) {
+    for (const t of q.seedTerms.slice(0, bounds.terms)) for (const i of index.mostPopularWith(t, bounds.perTerm)) if (accept(i)) add(i);
+    for (const i of known(q.collaborative)) add(i);
+    for (const i of known(engaged)) add(i);
+    // The head is filtered after slicing, so a user who excluded the whole head gets fewer, not a scan.
+    for (const i of index.mostPopular(bounds.head)) if (accept(i)) add(i);
+    return { positions, distanceKm: new Map(), widened: false };
+  }
+
+  const { latitude, longitude } = q.location!;
+  const rule = weights.radius[index.contentType as "place" | "event"];
+  const enough = Math.max(1, Math.min(rule.minCandidates, q.limit));
+  let radiusKm = rule.startKm;
+  let widened = false;
+  while (radiusKm < rule.maxKm && index.nearest(latitude, longitude, enough, radiusKm, accept).length < enough) {
+    radiusKm = Math.min(rule.maxKm, radiusKm * rule.factor);
+    widened = true;
+  }
+
+  const distanceKm = new Map<number, number>();
+  const addNear = (i: number) => {
+    const d = index.distanceKm(i, latitude, longitude);
+    if (d === undefined || d > radiusKm) return;
+    distanceKm.set(i, d);
+    add(i);
+  };
+  for (const i of index.nearest(latitude, longitude, bounds.head, radiusKm, accept)) addNear(i);
+  for (const t of q.seedTerms.slice(0, bounds.terms)) {
+    for (const i of index.nearestWith(t, latitude, longitude, bounds.perTermNearby, radiusKm, accept)) addNear(i);
+  }
+  for (const i of known(q.collaborative)) addNear(i);
+  for (const i of known(engaged)) addNear(i);
+  return { positions, distanceKm, radiusKm, startKm: rule.startKm, widened };
+}

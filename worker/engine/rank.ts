@@ -1,0 +1,281 @@
+import type { ContentKind } from "../../server/domain/content/kinds.js";
+import type { GeoPoint } from "../../server/domain/users/profile.js";
+import { eventEndMs, generateCandidates } from "./candidates.js";
+import type { CatalogIndex } from "./catalog-index.js";
+import { collaborativeScores, engagementOf, type CollaborativeScore, type ItemSimilarity } from "./item-similarity.js";
+import { diversify } from "./mmr.js";
+import {
+  POPULAR_REASON,
+  STARTER_REASON,
+  collaborativeReason,
+  distanceReason,
+  ownReason,
+  soonnessReason,
+  termReason,
+  widenedReason,
+} from "./reasons.js";
+import type { UserModel, UserTerm } from "./user-model.js";
+import { DEFAULT_WEIGHTS, HOUR_MS, type EngineWeights, type ScoreMix } from "./weights.js";
+
+export interface RankInput {
+  readonly contentType: ContentKind;
+  readonly index: CatalogIndex;
+  readonly user: UserModel;
+  readonly similarity?: ItemSimilarity;
+  /** Where the list is for; places and events fall back to the profile's location. */
+  readonly location?: GeoPoint;
+  readonly now: Date;
+  readonly weights?: EngineWeights;
+  /** List size; EngineWeights.listSize when absent. */
+  readonly limit?: number;
+}
+
+export interface Recommendation {
+  readonly itemId: string;
+  /** In [0, 1], never higher than the score above it. */
+  readonly relevanceScore: number;
+  /** 1-based. */
+  readonly rankingPosition: number;
+  readonly distanceKm?: number;
+  readonly reasons: string[];
+}
+
+export interface RankResult {
+  readonly recommendations: Recommendation[];
+  /** The radius searched, for places and events with a location. */
+  readonly radiusKm?: number;
+  /** True when the starting radius held too few items and was widened. */
+  readonly widened: boolean;
+  /** How many items were scored: bounded by EngineWeights.candidates, whatever the catalog size. */
+  readonly candidates: number;
+}
+
+interface Scored {
+  readonly position: number;
+  readonly score: number;
+  readonly content: number;
+  readonly collaborative: number;
+  readonly popularity: number;
+  readonly because?: string;
+}
+
+/**
+ * Ranks one content type for one user. Pure: the same input gives the same output.
+ * Steps: candidates from the index (see generateCandidates), a blended score per candidate
+ * (EngineWeights.mix), push-down of ignored items, MMR over tags, reasons.
+ * Cost: O(C × terms per item) for C candidates, plus O(limit × pool × tags) for MMR.
+ */
+export function rank(input: RankInput): RankResult {
+  const { index, user, similarity } = input;
+  const weights = input.weights ?? DEFAULT_WEIGHTS;
+  const limit = Math.max(0, Math.floor(input.limit ?? weights.listSize));
+  const now = input.now.getTime();
+  if (input.contentType !== index.contentType) {
+    throw new RangeError(`rank: index holds ${index.contentType} items, asked for ${input.contentType}`);
+  }
+  const kind = input.contentType;
+  const located = kind === "place" || kind === "event";
+  const location = located ? (input.location ?? user.location) : undefined;
+
+  // The user's vector in this index's TF-IDF space; terms no item has cannot match and are dropped.
+  const userVector = new Map<number, { weight: number; term: UserTerm }>();
+  let userNorm = 0;
+  for (const [key, term] of user.terms) {
+    const id = index.termId(key);
+    if (id === undefined) continue;
+    const weight = term.weight * index.idf(id);
+    userVector.set(id, { weight, term });
+    userNorm += weight * weight;
+  }
+  userNorm = Math.sqrt(userNorm);
+  const seedTerms = [...userVector]
+    .filter(([, v]) => v.weight > 0)
+    .sort((a, b) => b[1].weight - a[1].weight || a[0] - b[0])
+    .map(([id]) => id);
+
+  const cf = similarity ? collaborativeScores(similarity, user.positives, weights.candidates.seeds) : new Map<string, CollaborativeScore>();
+  const candidates = generateCandidates({
+    index,
+    excluded: user.excluded,
+    seedTerms,
+    collaborative: cf.keys(),
+    ...(similarity ? { similarity } : {}),
+    ...(location ? { location } : {}),
+    now,
+    weights,
+    limit,
+  });
+
+  const userWeight = new Map<number, number>();
+  for (const [id, v] of userVector) userWeight.set(id, v.weight);
+  const { vectorStart, vectorTerm, vectorWeight } = index;
+  const cosine = (position: number): number => {
+    if (userNorm === 0) return 0;
+    let dot = 0;
+    for (let k = vectorStart[position]!, end = vectorStart[position + 1]!; k < end; k++) {
+      const u = userWeight.get(vectorTerm[k]!);
+      if (u !== undefined) dot += vectorWeight[k]! * u;
+    }
+    return Math.max(0, dot / userNorm);
+  };
+
+  const raw = candidates.positions.map((position) => {
+    const id = index.items[position]!.id;
+    const c = cf.get(id);
+    return {
+      position,
+      content: cosine(position),
+      collaborative: c?.score ?? 0,
+      because: c?.because,
+      popularity: Math.max(index.popularity(position), similarity ? engagementOf(similarity, id) : 0),
+    };
+  });
+  // Taste signals relative to the best candidate, so the mix weighs the same for a user with two
+  // interests (small cosines) and one with fifty, and for one seed or many.
+  const maxContent = raw.reduce((m, r) => Math.max(m, r.content), 0);
+  const maxCf = raw.reduce((m, r) => Math.max(m, r.collaborative), 0);
+  const mix = effectiveMix(weights.mix[kind], location !== undefined);
+  const distanceHalfKm = (candidates.radiusKm ?? 1) * weights.distanceHalfOfRadius;
+
+  const scored: Scored[] = raw.map((r) => {
+    const d = candidates.distanceKm.get(r.position);
+    const signals: ScoreMix = {
+      content: maxContent > 0 ? r.content / maxContent : 0,
+      collaborative: maxCf > 0 ? r.collaborative / maxCf : 0,
+      distance: d === undefined ? 0 : Math.pow(0.5, d / distanceHalfKm),
+      popularity: r.popularity,
+      soonness: kind === "event" ? soonness(index.startMs(r.position), now, weights.soonnessHalfLifeHours) : 0,
+    };
+    let score = 0;
+    for (const key of Object.keys(mix) as (keyof ScoreMix)[]) score += mix[key] * signals[key];
+    score *= user.pushDown.get(index.items[r.position]!.id) ?? 1;
+    return {
+      position: r.position,
+      score: Math.min(1, Math.max(0, score)),
+      content: signals.content,
+      collaborative: signals.collaborative,
+      popularity: r.popularity,
+      ...(r.because !== undefined ? { because: r.because } : {}),
+    };
+  });
+  const tieBreak = new Map(scored.map((s) => [s.position, fnv1a(index.items[s.position]!.id)]));
+  // Equal scores (common at cold start) fall back to a hash of the id, not the id itself, so the
+  // list is not the alphabetically first items; the id decides only hash collisions.
+  scored.sort(
+    (a, b) =>
+      b.score - a.score ||
+      tieBreak.get(a.position)! - tieBreak.get(b.position)! ||
+      compareIds(index.items[a.position]!.id, index.items[b.position]!.id),
+  );
+
+  const pool = scored.slice(0, Math.max(limit, limit * weights.mmrPoolFactor));
+  const order = diversify(
+    pool.map((s) => ({ score: s.score, tags: index.tagIds(s.position) })),
+    limit,
+    weights.mmrLambda,
+  );
+
+  const ownInteraction = new Map(user.positives.map((p) => [p.itemId, p.kind]));
+  let nearestKm = Infinity;
+  for (const d of candidates.distanceKm.values()) nearestKm = Math.min(nearestKm, d);
+  let ceiling = 1;
+  const recommendations = order.map((k, n): Recommendation => {
+    const s = pool[k]!;
+    // MMR may lift a slightly weaker item above a stronger one; cap its score so scores never rise down the list.
+    ceiling = Math.min(ceiling, Math.floor(s.score * 1e4) / 1e4);
+    const d = candidates.distanceKm.get(s.position);
+    const reasons = explain(s, d, nearestKm);
+    return {
+      itemId: index.items[s.position]!.id,
+      relevanceScore: ceiling,
+      rankingPosition: n + 1,
+      ...(d !== undefined ? { distanceKm: Math.round(d * 1000) / 1000 } : {}),
+      reasons,
+    };
+  });
+
+  function explain(s: Scored, d: number | undefined, nearest: number): string[] {
+    const essential: string[] = [];
+    const optional: string[] = [];
+    const own = ownInteraction.get(index.items[s.position]!.id);
+    if (own) optional.push(ownReason(own));
+    const matches = s.content > 0 ? contributingTerms(s.position) : [];
+    if (matches[0]) optional.push(matches[0]);
+    if (s.because !== undefined && s.collaborative >= weights.reasons.collaborativeAtLeast) {
+      optional.push(collaborativeReason(s.because));
+    }
+    if (matches[1]) optional.push(matches[1]);
+    if (d !== undefined) {
+      essential.push(distanceReason(d));
+      if (candidates.widened && candidates.startKm !== undefined && d > candidates.startKm) {
+        essential.push(widenedReason(nearest, candidates.startKm, candidates.radiusKm!));
+      }
+    }
+    if (kind === "event") {
+      const soon = soonnessReason(index.startMs(s.position), eventEndMs(index, s.position, weights), now);
+      if (soon) essential.push(soon);
+    }
+    if (s.popularity >= weights.reasons.popularAtLeast) optional.push(POPULAR_REASON);
+    const room = Math.max(0, weights.reasons.maxPerItem - essential.length);
+    const reasons = [...optional.slice(0, room), ...essential];
+    return reasons.length > 0 ? reasons : [STARTER_REASON];
+  }
+
+  /** The two user terms that did most for the item's match, one reason per distinct origin. */
+  function contributingTerms(position: number): string[] {
+    const byReason = new Map<string, number>();
+    const title = index.items[position]!.title;
+    index.forEachTerm(position, (t, w) => {
+      const u = userVector.get(t);
+      if (!u || u.weight <= 0) return;
+      // An item is trivially "similar to" itself.
+      if (u.term.source === "history" && u.term.label === title) return;
+      const reason = termReason(u.term);
+      if (reason === undefined) return;
+      byReason.set(reason, (byReason.get(reason) ?? 0) + w * u.weight);
+    });
+    return [...byReason]
+      .sort((a, b) => b[1] - a[1] || compareIds(a[0], b[0]))
+      .slice(0, 2)
+      .map(([reason]) => reason);
+  }
+
+  return {
+    recommendations,
+    ...(candidates.radiusKm !== undefined ? { radiusKm: candidates.radiusKm } : {}),
+    widened: candidates.widened,
+    candidates: candidates.positions.length,
+  };
+}
+
+/** Without a location the distance weight is shared out, so scores keep their [0, 1] range. */
+function effectiveMix(mix: ScoreMix, hasLocation: boolean): ScoreMix {
+  const m = hasLocation ? mix : { ...mix, distance: 0 };
+  const total = m.content + m.collaborative + m.distance + m.popularity + m.soonness;
+  if (total <= 0) return m;
+  return {
+    content: m.content / total,
+    collaborative: m.collaborative / total,
+    distance: m.distance / total,
+    popularity: m.popularity / total,
+    soonness: m.soonness / total,
+  };
+}
+
+/** 1 while running, then halving every `halfLifeHours` of waiting; unknown start counts as 0. */
+function soonness(startMs: number, now: number, halfLifeHours: number): number {
+  if (Number.isNaN(startMs)) return 0;
+  if (startMs <= now) return 1;
+  return Math.pow(0.5, (startMs - now) / HOUR_MS / halfLifeHours);
+}
+
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/** Locale-independent, so the order is the same on every machine. */
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

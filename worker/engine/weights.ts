@@ -1,0 +1,146 @@
+import type { ContentKind, InteractionKind } from "../../server/domain/content/kinds.js";
+
+/** Which signals a content type mixes; each mix sums to 1 so a blended score stays in [0, 1]. */
+export interface ScoreMix {
+  readonly content: number;
+  readonly collaborative: number;
+  readonly distance: number;
+  readonly popularity: number;
+  readonly soonness: number;
+}
+
+export interface RadiusRule {
+  readonly startKm: number;
+  readonly maxKm: number;
+  readonly factor: number;
+  /** Widen until at least this many live candidates lie inside (capped by the requested list size). */
+  readonly minCandidates: number;
+}
+
+/**
+ * Every tunable number of the ranking engine, in one place, so the offline evaluation can try a
+ * variant by spreading this object and overriding one field.
+ */
+export interface EngineWeights {
+  /**
+   * What one interaction says about the user's taste, applied to the item's tags (user model)
+   * and, for positive kinds, to the item itself (collaborative filtering).
+   * SAVE is the strongest intent (they plan to go or listen), LIKE is explicit approval, SHARE
+   * is approval that may be for someone else, CLICK is curiosity. A VIEW is an impression: when
+   * the user saw the item and never clicked it, that is weak evidence against it. IGNORE is an
+   * explicit "not now"; DISLIKE is an explicit "no".
+   */
+  readonly interactions: Readonly<Record<InteractionKind, number>>;
+  /** Interactions lose half their weight every this many days: tastes drift, a trip ends. */
+  readonly interactionHalfLifeDays: number;
+  /** Travel history fades more slowly than clicks: a city visited last year is still an affinity. */
+  readonly travelHalfLifeDays: number;
+  /** Interactions with another content type count this much (one tag vocabulary across types). */
+  readonly crossTypeTransfer: number;
+  /** Weight of each profile source in the user's term vector. */
+  readonly profile: {
+    readonly interest: number;
+    readonly keyword: number;
+    readonly archetype: number;
+    /** Age group and relationship status: mild nudges, never enough to outrank a stated interest. */
+    readonly demographic: number;
+    readonly currentCity: number;
+    readonly travelCity: number;
+  };
+  /** A word of a title or description counts this much against a tag with the same IDF. */
+  readonly wordVsTag: number;
+  /**
+   * Per content type, which interaction kinds remove an item from the list for good.
+   * DISLIKE everywhere. For music and films, a like, save or share means the user already knows
+   * the work, and a list of things they know wastes its slots. A liked or saved place or event
+   * stays eligible: a traveller back in town, or deciding what to do tonight, is helped by
+   * seeing the bar they saved.
+   */
+  readonly exclude: Readonly<Record<ContentKind, readonly InteractionKind[]>>;
+  /**
+   * Item-level push-down: the score is multiplied by exp(sum of decayed negative interaction
+   * weights × this), so one fresh IGNORE roughly halves it and stale ones fade away.
+   */
+  readonly pushDownStrength: number;
+  readonly mix: Readonly<Record<ContentKind, ScoreMix>>;
+  /** Radius rules for the located types. */
+  readonly radius: Readonly<Record<"place" | "event", RadiusRule>>;
+  /** Distance signal halves every (searched radius × this) km. */
+  readonly distanceHalfOfRadius: number;
+  /** An event without an end time is taken to last this long (it still ends, so it still leaves the list). */
+  readonly assumedEventHours: number;
+  /** An upcoming event's soonness signal halves every this many hours; a running event scores 1. */
+  readonly soonnessHalfLifeHours: number;
+  /** MMR trade-off: 1 = pure relevance, 0 = pure novelty. */
+  readonly mmrLambda: number;
+  /** MMR looks at the best (list size × this) candidates only. */
+  readonly mmrPoolFactor: number;
+  readonly listSize: number;
+  /** Bounds that keep candidate generation independent of catalog size. */
+  readonly candidates: {
+    /** User terms used to fetch candidates (all terms still score). */
+    readonly terms: number;
+    /** Music and films: the most popular items taken per term. */
+    readonly perTerm: number;
+    /**
+     * Places and events: the nearest items taken per term. Fewer than perTerm, because distance
+     * also scores: the 51st nearest jazz bar rarely beats the 50 closer ones.
+     */
+    readonly perTermNearby: number;
+    /** The nearest items of any kind (places/events) or the most popular (music/films). */
+    readonly head: number;
+    /** Positive items of the user whose neighbours are fetched. */
+    readonly seeds: number;
+  };
+  /** Thresholds for saying a signal out loud. */
+  readonly reasons: {
+    readonly popularAtLeast: number;
+    readonly collaborativeAtLeast: number;
+    readonly maxPerItem: number;
+  };
+}
+
+export const DEFAULT_WEIGHTS: EngineWeights = {
+  interactions: { save: 1, like: 0.8, share: 0.6, click: 0.3, view: -0.05, ignore: -0.7, dislike: -1.5 },
+  interactionHalfLifeDays: 30,
+  travelHalfLifeDays: 365,
+  crossTypeTransfer: 0.5,
+  profile: { interest: 1, keyword: 0.7, archetype: 0.5, demographic: 0.2, currentCity: 0.4, travelCity: 0.25 },
+  wordVsTag: 0.5,
+  exclude: {
+    music: ["dislike", "like", "save", "share"],
+    movie: ["dislike", "like", "save", "share"],
+    place: ["dislike"],
+    event: ["dislike"],
+  },
+  pushDownStrength: 1,
+  mix: {
+    // Taste is all there is for media: no distance or date to weigh. Co-likes weigh nearly as much
+    // as tags because they find what tags cannot (a jazz fan's favourite electronic record).
+    music: { content: 0.5, collaborative: 0.4, distance: 0, popularity: 0.1, soonness: 0 },
+    movie: { content: 0.5, collaborative: 0.4, distance: 0, popularity: 0.1, soonness: 0 },
+    // A stuck traveller walks: distance weighs almost as much as taste.
+    place: { content: 0.45, collaborative: 0.15, distance: 0.3, popularity: 0.1, soonness: 0 },
+    event: { content: 0.4, collaborative: 0.1, distance: 0.2, popularity: 0.1, soonness: 0.2 },
+  },
+  radius: {
+    place: { startKm: 5, maxKm: 200, factor: 2, minCandidates: 10 },
+    event: { startKm: 5, maxKm: 200, factor: 2, minCandidates: 10 },
+  },
+  distanceHalfOfRadius: 0.5,
+  assumedEventHours: 3,
+  soonnessHalfLifeHours: 48,
+  mmrLambda: 0.7,
+  mmrPoolFactor: 5,
+  listSize: 20,
+  candidates: { terms: 16, perTerm: 200, perTermNearby: 50, head: 200, seeds: 50 },
+  reasons: { popularAtLeast: 0.6, collaborativeAtLeast: 0.25, maxPerItem: 4 },
+};
+
+/** Weight left of something that happened `ageMs` ago, halving every `halfLifeMs` (future dates count fully). */
+export function decay(ageMs: number, halfLifeMs: number): number {
+  return ageMs <= 0 ? 1 : Math.pow(0.5, ageMs / halfLifeMs);
+}
+
+export const DAY_MS = 86_400_000;
+export const HOUR_MS = 3_600_000;
