@@ -12,6 +12,7 @@ import { openDatabase } from "../server/persistence/orm.js";
 import { OrmInteractionStore } from "../server/persistence/stores/interaction-store.js";
 import { createTestDatabase } from "../test/helpers/databases.js";
 import { seedInteractions, seedItems } from "../test/helpers/fixtures.js";
+import { seededRandom } from "../worker/engine/synthetic-catalog.js";
 
 const INTERACTIONS = 100_000;
 const ITEMS = 2_000;
@@ -27,18 +28,9 @@ const WEIGHTED_TYPES: InteractionKind[] = [
   "share",
 ];
 
-/** Deterministic, so runs are comparable. */
-function mulberry32(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function seed(orm: MikroORM): Promise<string> {
-  const random = mulberry32(42);
+  const random = seededRandom(42);
   const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)]!;
   const userId = randomUUID();
   const now = new Date();

@@ -10,6 +10,7 @@
  */
 import { readFileSync } from "node:fs";
 import type { ContentKind } from "../server/domain/content/kinds.js";
+import { seededRandom } from "../worker/engine/synthetic-catalog.js";
 
 interface StarterLine {
   content_type: ContentKind;
@@ -37,14 +38,6 @@ const NOUNS: Record<ContentKind, readonly string[]> = {
   music: ["Sessions", "Songs", "Nights", "Tapes", "Rhythms", "Dreams", "Stories", "Live", "Suite", "Anthems"],
 };
 
-function mulberry32(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function parseArgs(argv: string[]): { count: number; seed: number; base: Date } {
   const usage = "usage: npx tsx scripts/generate-catalog.ts N [--seed 42] [--base 2025-07-01T00:00:00Z] > items.jsonl";
@@ -77,7 +70,7 @@ function readStarter(): StarterLine[] {
 
 function main(): void {
   const { count, seed, base } = parseArgs(process.argv.slice(2));
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const between = (lo: number, hi: number) => lo + random() * (hi - lo);
 
