@@ -13,13 +13,13 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-/** Starts the real server on a free loopback port against a fresh database of the given kind. */
-export async function startTestServer(
-  kind: DatabaseKind,
-  env: Record<string, string> = {},
-): Promise<TestServer> {
-  const db = await createTestDatabase(kind);
-  const config = loadConfig({
+/**
+ * The environment of an app under test: loopback on a free port, fast password hashing, limits high
+ * enough for suites that register many users from 127.0.0.1 (rate-limit suites set their own), and
+ * an empty catalog (starter-catalog.test.ts turns it on). `env` overrides any of it.
+ */
+export function testEnv(db: { dataDir: string; databaseUrl?: string }, env: Record<string, string> = {}): Record<string, string> {
+  return {
     NODE_ENV: "test",
     HOST: "127.0.0.1",
     PORT: "0",
@@ -28,13 +28,20 @@ export async function startTestServer(
     JWT_SECRET: TEST_JWT_SECRET,
     SCRYPT_LOG_N: "12", // fast hashing in tests; production defaults to 17
     LOG_LEVEL: "silent",
-    // Suites register many users from 127.0.0.1; rate-limit suites set their own small limits.
     RATE_LIMIT_DEFAULT: "1000000",
     RATE_LIMITS: "Login=1000000,Register=1000000",
-    // Suites start from an empty catalog on both dialects; starter-catalog.test.ts turns it on.
     STARTER_CATALOG: "off",
     ...env,
-  });
+  };
+}
+
+/** Starts the real server on a free loopback port against a fresh database of the given kind. */
+export async function startTestServer(
+  kind: DatabaseKind,
+  env: Record<string, string> = {},
+): Promise<TestServer> {
+  const db = await createTestDatabase(kind);
+  const config = loadConfig(testEnv(db, env));
   const app = await startApp(config, pino({ level: "silent" }));
   return {
     app,

@@ -12,7 +12,7 @@ import { ContentItemEntity } from "../../../server/persistence/entities/content-
 import { client } from "../../helpers/clients.js";
 import { configProblems } from "../../helpers/config.js";
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from "../../helpers/databases.js";
-import { TEST_JWT_SECRET } from "../../helpers/server.js";
+import { testEnv } from "../../helpers/server.js";
 
 const HOUR = 3_600_000;
 const STARTER_LINES = ["places", "events", "movies", "music"]
@@ -29,16 +29,8 @@ async function start(db: TestDatabase, starterCatalog?: string): Promise<{ app: 
       done();
     },
   });
-  const config = loadConfig({
-    NODE_ENV: "test",
-    HOST: "127.0.0.1",
-    PORT: "0",
-    DATA_DIR: db.dataDir,
-    ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : {}),
-    ...(starterCatalog ? { STARTER_CATALOG: starterCatalog } : {}),
-    JWT_SECRET: TEST_JWT_SECRET,
-    SCRYPT_LOG_N: "12",
-  });
+  // Unset STARTER_CATALOG means the product default, `auto`.
+  const config = loadConfig(testEnv(db, { STARTER_CATALOG: starterCatalog ?? "auto" }));
   return { app: await startApp(config, pino({ level: "debug" }, sink)), logs };
 }
 

@@ -12,7 +12,7 @@ import { startApp, type App } from "../../../server/app.js";
 import { loadConfig } from "../../../server/config/config.js";
 import { client } from "../../helpers/clients.js";
 import { PrivatePostgres, PrivateRedis } from "../../helpers/private-services.js";
-import { TEST_JWT_SECRET } from "../../helpers/server.js";
+import { testEnv } from "../../helpers/server.js";
 
 interface Answer {
   status: number;
@@ -39,16 +39,7 @@ async function until(baseUrl: string, path: string, done: (a: Answer) => boolean
 
 async function startOn(env: Record<string, string>): Promise<{ app: App; baseUrl: string; dataDir: string }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "stuckai-ready-"));
-  const config = loadConfig({
-    NODE_ENV: "test",
-    HOST: "127.0.0.1",
-    PORT: "0",
-    DATA_DIR: dataDir,
-    JWT_SECRET: TEST_JWT_SECRET,
-    SCRYPT_LOG_N: "12",
-    HEALTH_CHECK_TIMEOUT_MS: "1000",
-    ...env,
-  });
+  const config = loadConfig(testEnv({ dataDir }, { HEALTH_CHECK_TIMEOUT_MS: "1000", ...env }));
   const app = await startApp(config, pino({ level: "silent" }));
   return { app, baseUrl: `http://127.0.0.1:${app.port}`, dataDir };
 }

@@ -10,7 +10,7 @@ import { rateLimiterFailOpen } from "../../../server/observability/metrics.js";
 import { client } from "../../helpers/clients.js";
 import { createTestDatabase, type TestDatabase } from "../../helpers/databases.js";
 import { PrivateRedis } from "../../helpers/private-services.js";
-import { TEST_JWT_SECRET } from "../../helpers/server.js";
+import { testEnv } from "../../helpers/server.js";
 import { outcome } from "./outcome.js";
 
 const failOpenCount = async () => (await rateLimiterFailOpen.get()).values[0]?.value ?? 0;
@@ -27,16 +27,7 @@ describe("when Redis is unreachable the limiter fails open", () => {
   beforeAll(async () => {
     redis = await PrivateRedis.create();
     db = await createTestDatabase("sqlite");
-    const config = loadConfig({
-      NODE_ENV: "test",
-      HOST: "127.0.0.1",
-      PORT: "0",
-      DATA_DIR: db.dataDir,
-      JWT_SECRET: TEST_JWT_SECRET,
-      SCRYPT_LOG_N: "12",
-      REDIS_URL: redis.url,
-      RATE_LIMITS: "Login=3",
-    });
+    const config = loadConfig(testEnv(db, { REDIS_URL: redis.url, RATE_LIMITS: "Login=3" }));
     const logger = pino({ level: "warn" }, { write: (line: string) => void logs.push(JSON.parse(line)) });
     app = await startApp(config, logger);
     baseUrl = `http://127.0.0.1:${app.port}`;
