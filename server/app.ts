@@ -37,6 +37,7 @@ import { createOps } from "./observability/ops.js";
 import { capDeadline } from "./transport/deadline-cap.js";
 import { requestIdInterceptor } from "./interceptors/request-id.js";
 import { createRateLimiting } from "./rate-limiting.js";
+import { connectRedis } from "./redis.js";
 import { resolveJwtSecret } from "./jwt-secret-file.js";
 import { deriveKey } from "./derived-keys.js";
 import { openDatabase } from "./persistence/orm.js";
@@ -90,7 +91,9 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   await loadStarterCatalogOnStart(config, catalog, logger);
 
   // Readiness (database, migrations, Redis) behind /ready, /health/detailed and grpc.health.v1; /metrics.
-  const ops = await createOps(orm, config, logger);
+  // One Redis connection per process (undefined in the embedded default), shared by every user of it.
+  const redis = connectRedis(config.redisUrl, logger);
+  const ops = await createOps(orm, config, { redis });
   const servingStatuses = ops.servingStatuses;
 
   const documentedDescriptors = loadDocumentedDescriptors();
@@ -104,7 +107,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   };
   // Graceful shutdown per call: streams end at once with `unavailable`, unary calls get the grace period.
   const drain = new Drain();
-  const rateLimiting = createRateLimiting(config, logger);
+  const rateLimiting = createRateLimiting(config, logger, redis);
   const rpc = connectNodeAdapter({
     routes,
     // Order matters: the first is outermost, so logging sees the final, mapped error.
@@ -141,7 +144,8 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       await listener.close(graceMs);
       clearTimeout(cut);
       await ops.close();
-      await rateLimiting.close();
+      // Nothing is in flight once the listener has closed; no need to wait for a QUIT round trip.
+      redis?.disconnect();
       await orm.close();
     },
   };

@@ -1,11 +1,10 @@
 import type { MikroORM } from "@mikro-orm/core";
-import type { Logger } from "pino";
 import { AuthService } from "../../sdk/src/gen/stuckai/auth/v1/auth_pb.js";
 import { ContentService } from "../../sdk/src/gen/stuckai/content/v1/content_pb.js";
 import { UserService } from "../../sdk/src/gen/stuckai/user/v1/user_pb.js";
 import type { Config } from "../config/config.js";
 import { migrations } from "../persistence/migrations/index.js";
-import { connectRedis } from "../redis.js";
+import type { Redis } from "ioredis";
 import type { ServingStatusProvider } from "../transport/health.js";
 import { opsRoutes, type QueueDepthSource } from "../transport/ops-routes.js";
 import { databaseCheck, dbPoolStats, migrationsCheck, redisCheck } from "./dependency-checks.js";
@@ -35,11 +34,8 @@ export interface Ops {
 export async function createOps(
   orm: MikroORM,
   config: Config,
-  logger: Logger,
-  opts: { queueDepth?: QueueDepthSource } = {},
+  opts: { redis?: Redis; queueDepth?: QueueDepthSource } = {},
 ): Promise<Ops> {
-  // A connection of its own: readiness must see Redis even when nothing else uses it (rate limits off).
-  const redis = connectRedis(config.redisUrl, logger);
   const readiness = new Readiness(
     [
       databaseCheck(orm, config.databaseUrl ? "postgres" : "sqlite"),
@@ -47,7 +43,7 @@ export async function createOps(
         orm,
         migrations.map((m) => m.name),
       ),
-      redisCheck(redis),
+      redisCheck(opts.redis),
     ],
     { timeoutMs: config.lifecycle.healthCheckTimeoutMs },
   );
@@ -59,7 +55,6 @@ export async function createOps(
     async close() {
       readiness.beginShutdown();
       unsetPool();
-      redis?.disconnect();
     },
   };
 }
