@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { DurationSchema } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, type Interceptor, type StreamRequest, type UnaryRequest } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from "../../sdk/src/gen/google/rpc/error_details_pb.js";
 import { DomainError, type ErrorKind, type ErrorReason } from "../domain/errors.js";
@@ -39,38 +39,42 @@ const FRAMEWORK_REASONS: Partial<Record<Code, ErrorReason>> = {
  */
 export function errorInterceptor(logger: Logger): Interceptor {
   return (next) => async (req) => {
+    let res;
     try {
-      const res = await next(req);
-      if (!res.stream) return res;
-      // Errors that end a stream midway (deadline, shutdown, a failing handler) get the same treatment.
-      const messages = res.message;
-      const mapped = (err: unknown) => errorInterceptor(logger)(() => Promise.reject(err))(req);
-      return {
-        ...res,
-        message: (async function* () {
-          try {
-            yield* messages;
-          } catch (err) {
-            await mapped(err);
-          }
-        })(),
-      };
+      res = await next(req);
     } catch (err) {
-      const requestId = req.contextValues.get(requestIdKey);
-      if (err instanceof DomainError) throw toConnectError(err, requestId);
-      if (err instanceof ConnectError) {
-        if (err.findDetails(ErrorInfoSchema).length === 0) {
-          const reason = FRAMEWORK_REASONS[err.code] ?? "INTERNAL";
-          err.details.push({ desc: ErrorInfoSchema, value: errorInfo(reason, requestId) });
-        }
-        throw err;
-      }
-      logger.error({ err, requestId, procedure: req.method.name }, "unexpected error");
-      throw new ConnectError(`internal error; quote request id ${requestId} when reporting it`, Code.Internal, undefined, [
-        { desc: ErrorInfoSchema, value: errorInfo("INTERNAL", requestId) },
-      ]);
+      throw mapError(err, req, logger);
     }
+    if (!res.stream) return res;
+    // Errors that end a stream midway (deadline, shutdown, a failing handler) get the same treatment.
+    const messages = res.message;
+    return {
+      ...res,
+      message: (async function* () {
+        try {
+          yield* messages;
+        } catch (err) {
+          throw mapError(err, req, logger);
+        }
+      })(),
+    };
   };
+}
+
+function mapError(err: unknown, req: UnaryRequest | StreamRequest, logger: Logger): ConnectError {
+  const requestId = req.contextValues.get(requestIdKey);
+  if (err instanceof DomainError) return toConnectError(err, requestId);
+  if (err instanceof ConnectError) {
+    if (err.findDetails(ErrorInfoSchema).length === 0) {
+      const reason = FRAMEWORK_REASONS[err.code] ?? "INTERNAL";
+      err.details.push({ desc: ErrorInfoSchema, value: errorInfo(reason, requestId) });
+    }
+    return err;
+  }
+  logger.error({ err, requestId, procedure: req.method.name }, "unexpected error");
+  return new ConnectError(`internal error; quote request id ${requestId} when reporting it`, Code.Internal, undefined, [
+    { desc: ErrorInfoSchema, value: errorInfo("INTERNAL", requestId) },
+  ]);
 }
 
 export function toConnectError(err: DomainError, requestId: string): ConnectError {
