@@ -1,3 +1,4 @@
+import { UUID } from "../ids.js";
 import { DomainError, validationError } from "../errors.js";
 import { validateItem, type CatalogItem, type CatalogItemInput } from "./catalog-item.js";
 import type { ContentItemRecord } from "./records.js";
@@ -34,8 +35,6 @@ export interface ImportResult {
   readonly updated: number;
   readonly rejected: readonly Rejection[];
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The catalog of music, movies, events and places: validated imports and lookups. */
 export class Catalog {

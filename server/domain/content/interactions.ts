@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { UUID } from "../ids.js";
 import { DomainError, Violations } from "../errors.js";
 import { pointViolations, type GeoPoint } from "../geo/geo-point.js";
 import { INTERACTION_KINDS, type ContentKind, type InteractionKind } from "./kinds.js";
@@ -32,8 +33,6 @@ export interface InteractionLog {
    */
   insert(record: InteractionRecord, dedupeSince: Date): Promise<{ id: string; duplicate: boolean }>;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Records what users do with items. The row is in the database before the call answers; what
