@@ -21,7 +21,6 @@ import { OrmCatalogStore } from "./persistence/stores/catalog-store.js";
 import { loadStarterCatalogOnStart } from "./starter-catalog-on-start.js";
 import { userHandler } from "./handlers/user/index.js";
 import { gazetteerGeocoder } from "./domain/geo/reverse-geocoder.js";
-import { NO_HOOKS } from "./domain/users/hooks.js";
 import { Profiles } from "./domain/users/profiles.js";
 import { InteractionHistory } from "./domain/users/interaction-history.js";
 import { PageTokens } from "./domain/users/page-tokens.js";
@@ -38,13 +37,23 @@ import { capDeadline } from "./transport/deadline-cap.js";
 import { requestIdInterceptor } from "./interceptors/request-id.js";
 import { createRateLimiting } from "./rate-limiting.js";
 import { connectRedis } from "./redis.js";
+import { recommendationAdapters } from "./recommendation-adapters.js";
+import { runsJobsInProcess } from "./config/recommendations.js";
+import { Recommendations } from "./domain/recommendations/recommendations.js";
+import { ListPageTokens } from "./domain/recommendations/list-page-tokens.js";
+import { jsonListCodec } from "./domain/recommendations/json-list-codec.js";
+import { OrmRecommendationStore } from "./persistence/stores/recommendation-store.js";
+import { apiJobMetrics, cacheLookups } from "./observability/metrics.js";
+import { createJobRuntime } from "../worker/runtime.js";
 import { resolveJwtSecret } from "./jwt-secret-file.js";
 import { deriveKey } from "./derived-keys.js";
 import { openDatabase } from "./persistence/orm.js";
+import { isDatabaseUnavailable } from "./persistence/db-errors.js";
 import { OrmAuthStore } from "./persistence/stores/auth-store.js";
 import { registerHealth } from "./transport/health.js";
 import { httpRoutes } from "./transport/http-routes.js";
 import { Listener } from "./transport/listener.js";
+import { BENCH_HEADER, benchCeiling } from "./transport/bench-ceiling.js";
 import { registerReflection } from "./transport/reflection.js";
 import { loadDocumentedDescriptors } from "./transport/documented-descriptors.js";
 
@@ -67,7 +76,7 @@ export interface App {
 
 /** Composes persistence, domain, handlers, interceptors and the listener, and starts listening. */
 export async function startApp(config: Config, logger: Logger): Promise<App> {
-  const orm = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
+  const orm = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger, acquireTimeoutMs: config.dbAcquireTimeoutMs, queryTimeoutMs: config.dbQueryTimeoutMs, poolSize: config.dbPoolSize });
   const jwt = resolveJwtSecret(config, logger);
   const auth = new AuthService({
     store: new OrmAuthStore(orm),
@@ -77,23 +86,49 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     adminEmails: config.adminEmails,
   });
   const pageTokenKey = deriveKey(jwt, "page-tokens");
-  // The content issue replaces NO_HOOKS with cache invalidation and regeneration.
-  const hooks = NO_HOOKS;
+  // One Redis connection per process (undefined in the embedded default), shared by every user of it.
+  const redis = connectRedis(config.redisUrl, logger);
+  // Cache, job queue and "list ready" events: in Redis, or in this process without it.
+  const adapters = recommendationAdapters(config, redis, logger, apiJobMetrics.failed);
+  // Opens the queue's connections now, so the first request does not pay for them.
+  adapters.queue.depth().catch((err: unknown) => logger.warn({ err: String(err) }, "job queue not reachable yet"));
+  const profileStore = new OrmProfileStore(orm);
+  const recommendations = new Recommendations({
+    store: new OrmRecommendationStore(orm),
+    cache: adapters.cache,
+    codec: jsonListCodec,
+    queue: adapters.queue,
+    events: adapters.events,
+    pageTokens: new ListPageTokens(deriveKey(jwt, "list-page-tokens")),
+    profileLocation: async (userId) => (await profileStore.get(userId))?.location,
+    settings: { cacheTtlMs: config.recommendations.cacheTtlMs, geohashPrecision: config.recommendations.geohashPrecision, analyticsDelayMs: 5_000, watchRecheckMs: 30_000 },
+    onCacheLookup: (contentType, hit) => cacheLookups.inc({ content_type: contentType, result: hit ? "hit" : "miss" }),
+    onError: (err, what) => logger.warn({ err: err.message }, `recommendations: ${what} failed`),
+  });
+  // Profile changes and erasures invalidate and regenerate the user's lists.
+  const hooks = recommendations.hooks();
   const users = {
-    profiles: new Profiles({ store: new OrmProfileStore(orm), geocoder: gazetteerGeocoder(), hooks }),
+    profiles: new Profiles({ store: profileStore, geocoder: gazetteerGeocoder(), hooks }),
     history: new InteractionHistory(new OrmInteractionStore(orm), new PageTokens(pageTokenKey)),
     dataRights: new DataRights({ store: new OrmAccountDataStore(orm), auth, hooks }),
   };
   const catalog = new Catalog({ store: new OrmCatalogStore(orm) });
-  // The content flow adds `afterLog`: cache staleness for LIKE/DISLIKE/IGNORE and analytics jobs.
-  const interactions = new Interactions({ store: new OrmInteractionLog(orm) });
+  // After the row is stored: verdicts make cached lists stale; every interaction feeds analytics.
+  const interactions = new Interactions({
+    store: new OrmInteractionLog(orm),
+    afterLog: (record, duplicate) => recommendations.interactionLogged(record, duplicate),
+  });
+  // Without Redis (or with IN_PROCESS_JOBS=on) this process generates the lists itself.
+  const jobs = runsJobsInProcess(config)
+    ? createJobRuntime({ orm, adapters, config: config.recommendations, logger, metrics: apiJobMetrics })
+    : undefined;
+  jobs?.start();
+  if (!jobs && !config.redisUrl) logger.warn("IN_PROCESS_JOBS=off without REDIS_URL: no process will generate recommendation lists");
   // Before listening, so the first call already sees the starter items.
   await loadStarterCatalogOnStart(config, catalog, logger);
 
   // Readiness (database, migrations, Redis) behind /ready, /health/detailed and grpc.health.v1; /metrics.
-  // One Redis connection per process (undefined in the embedded default), shared by every user of it.
-  const redis = connectRedis(config.redisUrl, logger);
-  const ops = await createOps(orm, config, { redis });
+  const ops = await createOps(orm, config, { redis, queueDepth: () => adapters.queue.depth() });
   const servingStatuses = ops.servingStatuses;
 
   const documentedDescriptors = loadDocumentedDescriptors();
@@ -101,7 +136,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   const routes = (router: ConnectRouter) => {
     router.service(AuthServiceDesc, authHandler(auth));
     router.service(UserService, userHandler(users));
-    router.service(ContentService, contentHandler({ catalog, interactions }));
+    router.service(ContentService, contentHandler({ catalog, interactions, recommendations }));
     registerReflection(router, SERVED_FILES, documentedDescriptors);
     registerHealth(router, servingStatuses);
   };
@@ -111,7 +146,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   const rpc = connectNodeAdapter({
     routes,
     // Order matters: the first is outermost, so logging sees the final, mapped error.
-    interceptors: [drain.interceptor(), requestIdInterceptor(), loggingInterceptor(logger), errorInterceptor(logger), authInterceptor(auth), ...rateLimiting.interceptors],
+    interceptors: [drain.interceptor(), requestIdInterceptor(), loggingInterceptor(logger), errorInterceptor(logger, { isUnavailable: isDatabaseUnavailable }), authInterceptor(auth), ...rateLimiting.interceptors],
     // Deadlines above this are shortened to it before they get here (transport/deadline-cap.ts).
     maxTimeoutMs: config.maxTimeoutMs,
     // gzip only: brotli at zlib's default quality (11) took ~50× gzip's CPU per 4 KB response for
@@ -119,8 +154,11 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     acceptCompression: [compressionGzip],
     compressMinBytes: config.compressMinBytes,
   });
+  // Benchmarks only: the same stack with nothing behind it (see transport/bench-ceiling.ts).
+  const ceiling = config.benchCeiling ? benchCeiling() : undefined;
   const capped: typeof rpc = (req, res) => {
     capDeadline(req.headers, config.maxTimeoutMs);
+    if (ceiling && req.headers[BENCH_HEADER] === "ceiling") return ceiling(req, res);
     rpc(req, res);
   };
   const listener = new Listener(httpRoutes(capped, ops.routes, { trustProxy: config.trustProxy, corsOrigins: config.corsOrigins }), {
@@ -144,6 +182,10 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       await listener.close(graceMs);
       clearTimeout(cut);
       await ops.close();
+      jobs?.stop();
+      // Running jobs get the grace period too; then the queue's and the events' connections go.
+      await adapters.queue.close(graceMs);
+      await adapters.events.close();
       // Nothing is in flight once the listener has closed; no need to wait for a QUIT round trip.
       redis?.disconnect();
       await orm.close();

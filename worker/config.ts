@@ -1,11 +1,17 @@
 import { ConfigError, LOG_LEVELS } from "../server/config/config.js";
 import { EnvReader, type Env } from "../server/config/env.js";
+import { loadRecommendationConfig, type RecommendationConfig } from "../server/config/recommendations.js";
+import { loadStorageConfig, type StorageConfig } from "../server/config/storage.js";
 
-/** The worker's own settings; the job settings (database, Redis) arrive with the content issue. */
-export interface WorkerConfig {
+export interface WorkerConfig extends StorageConfig {
   /** Port of `GET /health` and `GET /metrics`; 0 picks a free one (logged). */
   readonly httpPort: number;
   readonly logLevel: string;
+  /** Required: the queue the worker takes jobs from. */
+  readonly redisUrl: string;
+  /** Running jobs may finish within this on SIGTERM; then they are returned to the queue. */
+  readonly shutdownGraceMs: number;
+  readonly recommendations: RecommendationConfig;
 }
 
 /** Reads and validates the worker's variables, reporting every bad one at once (as the API does). */
@@ -15,6 +21,12 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
   const httpPort = reader.int("WORKER_HTTP_PORT", 9090, 0, 65535, " (0: any free port)");
   const logLevel = reader.str("LOG_LEVEL", "info");
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
+  const storage = loadStorageConfig(env, problems);
+  if (!storage.redisUrl) {
+    problems.push("REDIS_URL is required: the worker takes its jobs from the Redis queue (without Redis, the API runs the jobs in-process)");
+  }
+  const shutdownGraceMs = reader.int("SHUTDOWN_GRACE_MS", 10_000, 0, 600_000, " (milliseconds)");
+  const recommendations = loadRecommendationConfig(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
-  return { httpPort, logLevel };
+  return { httpPort, logLevel, ...storage, redisUrl: storage.redisUrl!, shutdownGraceMs, recommendations };
 }

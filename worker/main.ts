@@ -1,28 +1,40 @@
 import { pino } from "pino";
 import { loadOrExit } from "../server/config/load-or-exit.js";
+import { openDatabase } from "../server/persistence/orm.js";
+import { recommendationAdapters } from "../server/recommendation-adapters.js";
+import { connectRedis } from "../server/redis.js";
 import { loadWorkerConfig } from "./config.js";
 import { close, listen, workerHttpServer } from "./http.js";
-import { workerRegistry } from "./metrics.js";
+import { workerJobMetrics, workerRegistry } from "./metrics.js";
+import { createJobRuntime } from "./runtime.js";
 
 /**
- * The recommendation worker (`npm run worker`). Generation jobs arrive with the content issue;
- * until then it serves its health and metrics port and waits for a signal, so deployments can
- * already run, probe and scrape it.
+ * The recommendation worker (`npm run worker`): takes generation, refresh, analytics, prefetch,
+ * cleanup and model jobs from the Bee-Queue queues in Redis. Any number may run side by side.
  */
 async function main(): Promise<void> {
   const config = loadOrExit("stuckai-worker", loadWorkerConfig);
   const logger = pino({ level: config.logLevel, base: { service: "stuckai-worker" } });
+  const orm = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger, acquireTimeoutMs: config.dbAcquireTimeoutMs, queryTimeoutMs: config.dbQueryTimeoutMs, poolSize: config.dbPoolSize });
+  const redis = connectRedis(config.redisUrl, logger);
+  const adapters = recommendationAdapters(config, redis, logger, workerJobMetrics.failed);
+  const runtime = createJobRuntime({ orm, adapters, config: config.recommendations, logger, metrics: workerJobMetrics });
+  runtime.start();
   const server = workerHttpServer(workerRegistry);
   const port = await listen(server, config.httpPort);
-  logger.info({ port }, "listening");
-  logger.info("worker started; no job handlers registered yet");
+  logger.info({ port, concurrency: config.recommendations.jobConcurrency }, "listening");
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "shutting down");
-    // The content issue stops taking jobs here and lets running ones finish before the port closes.
+    runtime.stop();
+    // Running jobs may finish within the grace period; the rest go back to the queue for another worker.
+    await adapters.queue.close(config.shutdownGraceMs);
+    await adapters.events.close();
+    redis?.disconnect();
+    await orm.close();
     await close(server);
     logger.info("stopped");
     process.exit(0);

@@ -1,21 +1,18 @@
 import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
 import { EnvReader, type Env } from "./env.js";
 import { loadRateLimitConfig, type RateLimitConfig } from "./rate-limit.js";
 import { loadCompressMinBytes } from "./compression.js";
 import { loadCorsOrigins, type CorsOrigins } from "./cors.js";
 import { loadLifecycleConfig, type LifecycleConfig } from "./lifecycle.js";
+import { loadRecommendationConfig, type RecommendationConfig } from "./recommendations.js";
+import { loadStorageConfig, type StorageConfig } from "./storage.js";
 
 /** Validated runtime configuration. Every variable is documented in `.env.example`. */
-export interface Config {
+export interface Config extends StorageConfig {
   readonly env: "development" | "production" | "test";
   /** Interface to bind; undefined binds every interface, IPv6 and IPv4 (Node's default). */
   readonly host: string | undefined;
   readonly port: number;
-  /** Postgres URL; undefined means the embedded SQLite file under `dataDir`. */
-  readonly databaseUrl: string | undefined;
-  readonly dataDir: string;
-  readonly redisUrl: string | undefined;
   readonly logLevel: string;
   readonly jwt: JwtConfig;
   readonly accessTokenTtlSec: number;
@@ -25,6 +22,11 @@ export interface Config {
   readonly scryptLogN: number;
   readonly tls: { certFile: string; keyFile: string } | undefined;
   readonly maxTimeoutMs: number;
+  /**
+   * Largest request message accepted, in bytes (after decompression); a bigger one is refused with
+   * `resource_exhausted` before it is parsed, so one request cannot make the server buffer gigabytes.
+   */
+  readonly maxMessageBytes: number;
   readonly rateLimit: RateLimitConfig;
   /** Behind a reverse proxy: take the client IP from the first X-Forwarded-For entry. */
   readonly trustProxy: boolean;
@@ -36,6 +38,10 @@ export interface Config {
   readonly lifecycle: LifecycleConfig;
   /** When catalog/starter/ is loaded into an empty catalog at start (see STARTER_CATALOG_MODES). */
   readonly starterCatalog: StarterCatalogMode;
+  /** Lists, their cache and the generation jobs (shared with the worker). */
+  readonly recommendations: RecommendationConfig;
+  /** Benchmarks only: serve the ceiling handler to requests marked `x-stuckai-bench: ceiling`. */
+  readonly benchCeiling: boolean;
 }
 
 export type JwtConfig =
@@ -69,18 +75,11 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const env_ = nodeEnv as Config["env"];
 
-  const databaseUrl = env.DATABASE_URL?.trim() || undefined;
-  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    problems.push(`DATABASE_URL must be a postgres:// URL (or unset for the embedded SQLite file)`);
-  }
-  const redisUrl = env.REDIS_URL?.trim() || undefined;
-  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
-    problems.push(`REDIS_URL must be a redis:// or rediss:// URL`);
-  }
+  const storage = loadStorageConfig(env, problems);
+  const { dataDir } = storage;
   const logLevel = str("LOG_LEVEL", "info");
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
 
-  const dataDir = path.resolve(str("DATA_DIR", "./data"));
   const starterCatalog = str("STARTER_CATALOG", "auto") as StarterCatalogMode;
   if (!STARTER_CATALOG_MODES.includes(starterCatalog)) {
     problems.push(`STARTER_CATALOG must be one of ${STARTER_CATALOG_MODES.join(", ")}, got "${starterCatalog}"`);
@@ -102,9 +101,7 @@ export function loadConfig(env: Env = process.env): Config {
     env: env_,
     host: env.HOST?.trim() || undefined,
     port: int("PORT", 8080, 0, 65535),
-    databaseUrl,
-    dataDir,
-    redisUrl,
+    ...storage,
     logLevel,
     jwt,
     accessTokenTtlSec: int("ACCESS_TOKEN_TTL_SECONDS", 15 * 60, 30, 24 * 3600),
@@ -118,12 +115,16 @@ export function loadConfig(env: Env = process.env): Config {
     scryptLogN: int("SCRYPT_LOG_N", 17, 10, 20),
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,
     maxTimeoutMs: int("MAX_TIMEOUT_MS", 60_000, 1_000, 3_600_000),
+    // gRPC's customary 4 MiB: a full ImportContentItems batch of typical items (~1 KB each) fits.
+    maxMessageBytes: int("MAX_MESSAGE_BYTES", 4 * 1024 * 1024, 1024, 256 * 1024 * 1024, " (bytes)"),
     rateLimit: loadRateLimitConfig(env, problems),
     trustProxy: reader.bool("TRUST_PROXY", false),
     corsOrigins: loadCorsOrigins(env, problems),
     compressMinBytes: loadCompressMinBytes(env, problems),
     lifecycle: loadLifecycleConfig(env, problems),
     starterCatalog,
+    recommendations: loadRecommendationConfig(env, problems),
+    benchCeiling: reader.bool("BENCH_CEILING", false),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -9,6 +9,11 @@ export interface RateLimitPolicy {
   readonly windowMs: number;
   readonly defaultLimit: number;
   readonly limits: ReadonlyMap<string, number>;
+  /**
+   * Login attempts per window for one email address, from any number of IPs: caps a distributed
+   * password guesser, whom the per-IP limit cannot stop. Counted for every address, registered or not.
+   */
+  readonly loginPerAccount: number;
 }
 
 export interface RateLimitConfig extends RateLimitPolicy {
@@ -48,6 +53,8 @@ export function loadRateLimitConfig(env: Env, problems: string[]): RateLimitConf
     windowMs: windowSec * 1000,
     defaultLimit: reader.int("RATE_LIMIT_DEFAULT", 1000, 1, MAX_LIMIT),
     limits: parseProcedureLimits(env.RATE_LIMITS ?? "", problems),
+    // 10 an hour: an honest user rarely mistypes more; a guesser gets 240 tries a day per account.
+    loginPerAccount: reader.int("RATE_LIMIT_LOGIN_PER_ACCOUNT", 10, 1, MAX_LIMIT),
     keyPrefix: env.RATE_LIMIT_KEY_PREFIX?.trim() || "ratelimit:",
   };
 }

@@ -12,6 +12,7 @@ import {
 } from "../../sdk/src/gen/stuckai/content/v1/content_pb.js";
 import type { ContentKind, InteractionKind } from "../domain/content/kinds.js";
 import type { ContentItemRecord, InteractionRecord, RecommendationRecord } from "../domain/content/records.js";
+import type { ListEntry } from "../domain/recommendations/lists.js";
 import { toTimestamp } from "./convert.js";
 
 const CONTENT_TYPES: Record<ContentKind, ContentType> = {
@@ -84,5 +85,18 @@ export function toRecommendation(r: RecommendationRecord, item: ContentItemRecor
     reasons: [...r.reasons],
     distanceKm: r.distanceKm ?? undefined,
     expireTime: toTimestamp(r.expiresAt),
+  });
+}
+
+/** One entry of a served list; every entry of a list expires with it. */
+export function toListEntry(e: ListEntry, expiresAt: Date): Recommendation {
+  return create(RecommendationSchema, {
+    id: e.id,
+    item: toContentItem(e.item),
+    relevanceScore: e.relevanceScore,
+    rankingPosition: e.rankingPosition,
+    reasons: [...e.reasons],
+    distanceKm: e.distanceKm,
+    expireTime: toTimestamp(expiresAt),
   });
 }

@@ -1,4 +1,6 @@
-import { ConnectError, type Interceptor } from "@connectrpc/connect";
+import { createHash } from "node:crypto";
+import { ConnectError, type Interceptor, type UnaryRequest } from "@connectrpc/connect";
+import { normaliseEmail } from "../domain/auth/auth-service.js";
 import type { Logger } from "pino";
 import { DomainError } from "../domain/errors.js";
 import type { RateLimitDecision, RateLimiter } from "../domain/ratelimit/rate-limiter.js";
@@ -23,6 +25,10 @@ export interface RateLimitDeps {
  * (seconds until the oldest counted call leaves the window and frees a slot). When the limiter's
  * store is unreachable the call goes through unchecked, without those headers: an outage of Redis
  * must not become an outage of the API.
+ *
+ * Login is also limited per account (the email address, from any IP), after the per-IP check: a
+ * guesser spreading over many addresses still gets `loginPerAccount` tries per window. Every address
+ * is counted alike, registered or not, so the refusal says nothing about whether an account exists.
  */
 export function rateLimitInterceptor(deps: RateLimitDeps): Interceptor {
   const failOpen = failOpenReporter(deps.logger, deps.failOpenWarnIntervalMs ?? 60_000);
@@ -43,17 +49,28 @@ export function rateLimitInterceptor(deps: RateLimitDeps): Interceptor {
       return next(req);
     }
     const headers = rateLimitHeaders(decision);
-    if (!decision.allowed) {
+    const refuse = (d: RateLimitDecision, scope: "user" | "ip" | "account") => {
       rateLimited.inc({ procedure });
-      const retrySec = Math.ceil(decision.retryAfterMs / 1000);
-      const per = principal ? "per user" : "per client IP";
+      const retrySec = Math.ceil(d.retryAfterMs / 1000);
+      const per = { user: "per user", ip: "per client IP", account: "per account (email address), from any IP" }[scope];
       const refusal = new DomainError(
         "resource_exhausted",
         "RATE_LIMITED",
-        `rate limit exceeded: ${procedure} allows ${limit} calls per ${windowSec} s ${per}; retry in ${retrySec} s`,
-        { retryAfterMs: decision.retryAfterMs, metadata: { procedure, limit: String(limit), window_seconds: String(windowSec) } },
+        `rate limit exceeded: ${procedure} allows ${d.limit} calls per ${windowSec} s ${per}; retry in ${retrySec} s`,
+        { retryAfterMs: d.retryAfterMs, metadata: { procedure, scope, limit: String(d.limit), window_seconds: String(windowSec) } },
       );
-      throw withHeaders(toConnectError(refusal, requestId), headers);
+      return withHeaders(toConnectError(refusal, requestId), headers);
+    };
+    if (!decision.allowed) throw refuse(decision, principal ? "user" : "ip");
+    if (procedure === LOGIN && !req.stream) {
+      const account = accountKey(req);
+      let perAccount: RateLimitDecision | undefined;
+      try {
+        perAccount = await deps.limiter.hit(`${procedure}:account:${account}`, deps.policy.loginPerAccount, deps.policy.windowMs);
+      } catch (err) {
+        failOpen(err, procedure);
+      }
+      if (perAccount && !perAccount.allowed) throw refuse(perAccount, "account");
     }
     try {
       const res = await next(req);
@@ -68,6 +85,17 @@ export function rateLimitInterceptor(deps: RateLimitDeps): Interceptor {
       throw err;
     }
   };
+}
+
+const LOGIN = "stuckai.auth.v1.AuthService/Login";
+
+/** The login's email as the domain normalises it, hashed: bounded key length, and no addresses in Redis. */
+function accountKey(req: UnaryRequest): string {
+  const email = (req.message as { email?: unknown }).email;
+  return createHash("sha256")
+    .update(normaliseEmail(typeof email === "string" ? email : ""))
+    .digest("base64url")
+    .slice(0, 22);
 }
 
 function rateLimitHeaders(d: RateLimitDecision): Headers {

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { jobMetrics } from "./job-metrics.js";
 
 /**
  * Every Prometheus metric of the API process, defined once. Modules record into these; `GET /metrics`
@@ -43,12 +44,30 @@ export const cacheLookups = new Counter({
   registers: [registry],
 });
 
+/** Read on every scrape; set by the app that owns the queue (in tests: the last one started). */
+let queueDepthSource: (() => Promise<Readonly<Record<string, number>>>) | undefined;
+/** Returns the function that unsets it again (unless another app has set its own since). */
+export function setQueueDepthSource(source: () => Promise<Readonly<Record<string, number>>>): () => void {
+  queueDepthSource = source;
+  return () => {
+    if (queueDepthSource === source) queueDepthSource = undefined;
+  };
+}
+
 export const queueDepth = new Gauge({
   name: "stuckai_queue_depth",
-  help: "Jobs waiting in the generation queue, by job type",
+  help: "Jobs waiting (or delayed) in the job queue, by job type",
   labelNames: ["job_type"] as const,
   registers: [registry],
+  async collect() {
+    // An unreachable queue leaves the last values: the scrape must not fail with it.
+    const depth = await queueDepthSource?.().catch(() => undefined);
+    for (const [type, n] of Object.entries(depth ?? {})) this.set({ job_type: type }, n);
+  },
 });
+
+/** Runs and durations of the jobs this process runs (the embedded default runs them in the API). */
+export const apiJobMetrics = jobMetrics(registry);
 
 export interface DbPoolStats {
   readonly used: number;

@@ -8,7 +8,7 @@ import type { Redis } from "ioredis";
 import type { ServingStatusProvider } from "../transport/health.js";
 import { opsRoutes, type QueueDepthSource } from "../transport/ops-routes.js";
 import { databaseCheck, dbPoolStats, migrationsCheck, redisCheck } from "./dependency-checks.js";
-import { registry, setDbPoolSource } from "./metrics.js";
+import { registry, setDbPoolSource, setQueueDepthSource } from "./metrics.js";
 import { Readiness } from "./readiness.js";
 
 /**
@@ -48,6 +48,7 @@ export async function createOps(
     { timeoutMs: config.lifecycle.healthCheckTimeoutMs },
   );
   const unsetPool = setDbPoolSource(dbPoolStats(orm));
+  const unsetQueue = opts.queueDepth ? setQueueDepthSource(opts.queueDepth) : () => {};
   return {
     readiness,
     servingStatuses: () => readiness.servingStatuses(SERVICE_NEEDS),
@@ -55,6 +56,7 @@ export async function createOps(
     async close() {
       readiness.beginShutdown();
       unsetPool();
+      unsetQueue();
     },
   };
 }

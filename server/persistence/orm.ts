@@ -7,6 +7,7 @@ import type { MikroORM, Options } from "@mikro-orm/core";
 import type { Logger } from "pino";
 import { ContentItemEntity } from "./entities/content-item.js";
 import { InteractionEntity } from "./entities/interaction.js";
+import { ModelSnapshotEntity } from "./entities/model-snapshot.js";
 import { RecommendationEntity } from "./entities/recommendation.js";
 import { RefreshTokenEntity } from "./entities/refresh-token.js";
 import { UserProfileEntity } from "./entities/user-profile.js";
@@ -21,6 +22,7 @@ export const entities = [
   ContentItemEntity,
   InteractionEntity,
   RecommendationEntity,
+  ModelSnapshotEntity,
 ];
 
 export interface DatabaseOptions {
@@ -28,6 +30,12 @@ export interface DatabaseOptions {
   readonly databaseUrl: string | undefined;
   readonly dataDir: string;
   readonly logger?: Logger;
+  /** Postgres: longest wait for a pooled connection (a stopped database or an exhausted pool then fails fast). */
+  readonly acquireTimeoutMs?: number;
+  /** Postgres: a query without an answer after this fails instead of holding its caller (and a connection) forever. */
+  readonly queryTimeoutMs?: number;
+  /** Postgres: connections in the pool at most. */
+  readonly poolSize?: number;
 }
 
 /** Opens the database (Postgres or the embedded SQLite file) and applies pending migrations. */
@@ -55,7 +63,13 @@ export async function openDatabase(opts: DatabaseOptions): Promise<MikroORM> {
   let orm: MikroORM;
   let migrate = () => orm.getMigrator().up();
   if (opts.databaseUrl) {
-    orm = await PostgresOrm.init({ ...common, clientUrl: opts.databaseUrl, pool: { min: 0, max: 10 } });
+    orm = await PostgresOrm.init({
+      ...common,
+      clientUrl: opts.databaseUrl,
+      pool: { min: 0, max: opts.poolSize ?? 10, acquireTimeoutMillis: opts.acquireTimeoutMs ?? 3_000 },
+      // node-postgres options, merged into the connection settings: a hung server fails calls instead of holding them.
+      driverOptions: { ...common.driverOptions, connection: { query_timeout: opts.queryTimeoutMs ?? 30_000, connectionTimeoutMillis: 5_000 } },
+    });
     // Several replicas may start at once: the first migrates, the others wait and find nothing to do.
     const unlocked = migrate;
     migrate = () => withMigrationLock(orm, unlocked);

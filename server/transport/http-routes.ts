@@ -3,6 +3,7 @@ import { CLIENT_IP_HEADER, clientIp } from "./client-ip.js";
 import type { RequestHandler } from "./listener.js";
 import type { CorsOrigins } from "../config/cors.js";
 import { applyCors } from "./cors.js";
+import { stopUnreadRequest } from "./unread-requests.js";
 
 const NO_ORIGINS: CorsOrigins = new Set();
 
@@ -29,6 +30,7 @@ export function httpRoutes(
     if (ops(req, res)) return;
     // Plain routes above stay same-origin; only the RPCs are offered to browsers on other origins.
     if (applyCors(opts.corsOrigins ?? NO_ORIGINS, req, res)) return;
+    stopUnreadRequest(req, res);
     rpc(req, res);
   };
 }

@@ -42,7 +42,13 @@ export class Listener {
 
   constructor(handler: RequestHandler, opts: ListenerOptions = {}) {
     const tracked: RequestHandler = (req, res) => {
-      if (req.httpVersionMajor === 1) this.trackH1(req.socket as net.Socket, res as http.ServerResponse);
+      if (req.httpVersionMajor === 1) {
+        const socket = req.socket as net.Socket;
+        // A request that reached a connection already closed as idle cannot be answered: leave it
+        // unprocessed (the client sees the connection drop and may retry), never run it unanswered.
+        if (this.closing && !this.h1Busy.has(socket) && socket.writableEnded) return void socket.destroy();
+        this.trackH1(socket, res as http.ServerResponse);
+      }
       handler(req, res);
     };
     if (opts.tls) {

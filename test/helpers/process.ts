@@ -12,7 +12,8 @@ export interface ServerProcess {
 
 /** Runs `npm start`'s command (tsx server/main.ts) as a real process and waits for its "listening" line. */
 export async function spawnServer(env: Record<string, string>, entry = "server/main.ts"): Promise<ServerProcess> {
-  const child = spawn("node_modules/.bin/tsx", [entry], {
+  // `node --import tsx`, not the tsx CLI: signals (SIGTERM, SIGKILL) must reach the server itself, not a wrapper.
+  const child = spawn(process.execPath, ["--import", "tsx", entry], {
     env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? "/tmp", PORT: "0", HOST: "127.0.0.1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

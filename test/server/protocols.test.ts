@@ -118,27 +118,26 @@ describe("one port, every protocol", () => {
   });
 });
 
-describe("contract surface not built yet", () => {
-  it("answers unimplemented with a clear message and reason, for unary and streaming RPCs", async () => {
+describe("errors of unary and streaming RPCs", () => {
+  it("answers a bad request with invalid_argument naming the field, for unary and streaming RPCs", async () => {
     const reg = await client(AuthService, "grpc", server.baseUrl).register({ email: email(), password: PASSWORD, displayName: "U" });
     const token = reg.tokens!.accessToken;
-    const err = await expectRpcError(client(ContentService, "grpc", server.baseUrl, token).getRecommendations({ contentType: ContentType.MUSIC }), {
-      code: Code.Unimplemented,
-      reason: "NOT_IMPLEMENTED",
+    const err = await expectRpcError(client(ContentService, "grpc", server.baseUrl, token).getRecommendations({}), {
+      code: Code.InvalidArgument,
+      reason: "VALIDATION_ERROR",
     });
-    expect(err.rawMessage).toContain("stuckai.content.v1.ContentService/GetRecommendations");
-    const stream = client(ContentService, "connect-binary-h2", server.baseUrl, token).watchRecommendations({
-      contentType: ContentType.MUSIC,
-    });
-    await expectRpcError(
+    expect(err.rawMessage).toContain("content_type");
+    const stream = client(ContentService, "connect-binary-h2", server.baseUrl, token).watchRecommendations({ pageSize: 1000 });
+    const streamErr = await expectRpcError(
       (async () => {
         for await (const _ of stream);
       })(),
-      { code: Code.Unimplemented, reason: "NOT_IMPLEMENTED" },
+      { code: Code.InvalidArgument, reason: "VALIDATION_ERROR" },
     );
+    expect(streamErr.rawMessage).toContain("page_size");
   });
 
-  it("still authenticates first: no token is unauthenticated, not unimplemented", async () => {
+  it("still authenticates first: no token is unauthenticated, not a validation error", async () => {
     await expectRpcError(client(UserService, "connect-json-h1", server.baseUrl).getProfile({}), {
       code: Code.Unauthenticated,
       reason: "UNAUTHENTICATED",

@@ -1,15 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Redis } from "ioredis";
+import { createTestDatabase, type TestDatabase } from "../helpers/databases.js";
 import { runFailingServer, spawnServer, type ServerProcess } from "../helpers/process.js";
 import { parseMetrics, valueOf } from "../helpers/prometheus.js";
+import { uniqueQueuePrefix } from "../helpers/recommendations.js";
+import { deleteKeys } from "../server/ratelimit/redis-keys.js";
 
+const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+const QUEUE_PREFIX = uniqueQueuePrefix("worker-http");
+let db: TestDatabase;
 let worker: ServerProcess;
 let baseUrl: string;
 beforeAll(async () => {
-  worker = await spawnServer({ WORKER_HTTP_PORT: "0" }, "worker/main.ts");
+  db = await createTestDatabase("postgres");
+  worker = await spawnServer({ WORKER_HTTP_PORT: "0", DATABASE_URL: db.databaseUrl!, REDIS_URL, QUEUE_PREFIX }, "worker/main.ts");
   baseUrl = `http://127.0.0.1:${worker.port}`;
 });
 afterAll(async () => {
   if (worker?.child.exitCode === null) await worker.stop("SIGKILL");
+  await db?.drop();
+  const redis = new Redis(REDIS_URL);
+  await deleteKeys(redis, `${QUEUE_PREFIX}:`);
+  redis.disconnect();
 });
 
 describe("the worker process (npm run worker)", () => {
@@ -27,7 +39,8 @@ describe("the worker process (npm run worker)", () => {
     const text = await res.text();
     const samples = parseMetrics(text);
     expect(valueOf(samples, "process_cpu_user_seconds_total")).toBeGreaterThan(0);
-    expect(text).toContain("# TYPE stuckai_worker_jobs_total counter");
+    expect(text).toContain("# TYPE stuckai_jobs_total counter");
+    expect(text).toContain("# TYPE stuckai_job_duration_seconds histogram");
     expect(text).not.toContain("stuckai_rpc_requests_total");
   });
 
@@ -52,5 +65,11 @@ describe("the worker process (npm run worker)", () => {
     const { code, stderr } = await runFailingServer({ WORKER_HTTP_PORT: "ninety" }, "worker/main.ts");
     expect(code).toBe(78);
     expect(stderr).toContain('WORKER_HTTP_PORT must be an integer in [0, 65535] (0: any free port), got "ninety"');
+  });
+
+  it("refuses to start without REDIS_URL, saying where jobs run instead", async () => {
+    const { code, stderr } = await runFailingServer({}, "worker/main.ts");
+    expect(code).toBe(78);
+    expect(stderr).toContain("REDIS_URL is required");
   });
 });

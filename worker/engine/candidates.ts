@@ -16,6 +16,8 @@ export interface CandidateQuery {
   readonly now: number;
   readonly weights: EngineWeights;
   readonly limit: number;
+  /** Exactly these items (those in the index, accepted), instead of the bounded queries. */
+  readonly only?: Iterable<string>;
 }
 
 export interface Candidates {
@@ -67,7 +69,10 @@ export function generateCandidates(q: CandidateQuery): Candidates {
   };
 
   const located = (index.contentType === "place" || index.contentType === "event") && q.location;
-  if (!located) {
+  if (q.only) {
+    for (const i of known(q.only)) add(i);
+    if (!located) return { positions, distanceKm: new Map(), widened: false };
+  } else if (!located) {
     for (const t of q.seedTerms.slice(0, bounds.terms)) for (const i of index.mostPopularWith(t, bounds.perTerm)) if (accept(i)) add(i);
     for (const i of known(q.collaborative)) add(i);
     for (const i of known(engaged)) add(i);
@@ -87,6 +92,14 @@ export function generateCandidates(q: CandidateQuery): Candidates {
   }
 
   const distanceKm = new Map<number, number>();
+  if (q.only) {
+    // The given list whatever the radius; the radius still sets the distance signal's scale.
+    for (const i of positions) {
+      const d = index.distanceKm(i, latitude, longitude);
+      if (d !== undefined) distanceKm.set(i, d);
+    }
+    return { positions, distanceKm, radiusKm, startKm: rule.startKm, widened };
+  }
   const addNear = (i: number) => {
     const d = index.distanceKm(i, latitude, longitude);
     if (d === undefined || d > radiusKm) return;

@@ -47,8 +47,9 @@ export interface ItemSimilarityOptions {
 const VERDICTS = new Set(["save", "like", "share", "dislike"]);
 
 /**
- * Cost: O(I log I) for I interactions, plus O(Σ m²) pairs for users with m kept items each,
- * plus O(P log P) for sorting each item's P co-occurring items down to topK.
+ * Cost: O(I log I) for I interactions, plus O(Σ m²) pairs for users with m kept items each
+ * (typed-array sums, no per-pair maps), plus O(P log P) for sorting each item's P co-occurring
+ * items down to topK. Memory O(I + n × topK).
  */
 export function buildItemSimilarity(interactions: Iterable<InteractionRecord>, options: ItemSimilarityOptions): ItemSimilarity {
   const weights = options.weights ?? DEFAULT_WEIGHTS;
@@ -85,36 +86,79 @@ export function buildItemSimilarity(interactions: Iterable<InteractionRecord>, o
   }
 
   const n = itemIds.length;
-  const normSq = new Float64Array(n);
-  const engagedBy = new Float64Array(n);
-  const dot: Map<number, number>[] = Array.from({ length: n }, () => new Map<number, number>());
-  const support: Map<number, number>[] = Array.from({ length: n }, () => new Map<number, number>());
+  // Each user's kept items, flat: user k's are keptItem[keptStart[k] .. keptStart[k + 1]).
+  const keptStart: number[] = [0];
+  const keptItemList: number[] = [];
+  const keptPrefList: number[] = [];
   for (const items of byUser.values()) {
     const kept = [...items]
       .filter(([, e]) => e.pref > 0 && !e.disliked)
       .sort((a, b) => b[1].pref - a[1].pref || a[0] - b[0])
       .slice(0, maxItemsPerUser);
     for (const [a, ea] of kept) {
-      normSq[a]! += ea.pref * ea.pref;
-      engagedBy[a]! += ea.pref;
-      for (const [b, eb] of kept) {
-        if (a === b) continue;
-        dot[a]!.set(b, (dot[a]!.get(b) ?? 0) + ea.pref * eb.pref);
-        support[a]!.set(b, (support[a]!.get(b) ?? 0) + 1);
-      }
+      keptItemList.push(a);
+      keptPrefList.push(ea.pref);
+    }
+    keptStart.push(keptItemList.length);
+  }
+  byUser.clear();
+  const keptItem = Uint32Array.from(keptItemList);
+  const keptPref = Float64Array.from(keptPrefList);
+  const users = keptStart.length - 1;
+
+  // The transpose, users in the same order, so each item's pair sums add up in the same order as a
+  // walk over users would.
+  const normSq = new Float64Array(n);
+  const engagedBy = new Float64Array(n);
+  const fanStart = new Uint32Array(n + 1);
+  for (const a of keptItem) fanStart[a + 1]!++;
+  for (let a = 0; a < n; a++) fanStart[a + 1]! += fanStart[a]!;
+  const fill = fanStart.slice(0, n);
+  const fanUser = new Uint32Array(keptItem.length);
+  const fanPref = new Float64Array(keptItem.length);
+  for (let u = 0; u < users; u++) {
+    for (let k = keptStart[u]!; k < keptStart[u + 1]!; k++) {
+      const a = keptItem[k]!;
+      const pref = keptPref[k]!;
+      normSq[a]! += pref * pref;
+      engagedBy[a]! += pref;
+      const at = fill[a]!++;
+      fanUser[at] = u;
+      fanPref[at] = pref;
     }
   }
 
+  // One item at a time: its co-occurrence row in dense scratch arrays (reset through the touched
+  // list), so memory stays O(n + topK × n) and no per-pair map is ever built.
+  const dot = new Float64Array(n);
+  const support = new Uint32Array(n);
+  const touched = new Uint32Array(n);
   const neighbourStart = new Uint32Array(n + 1);
   const neighbourList: number[] = [];
   const similarityList: number[] = [];
   for (let a = 0; a < n; a++) {
+    let count = 0;
+    for (let f = fanStart[a]!; f < fanStart[a + 1]!; f++) {
+      const u = fanUser[f]!;
+      const pa = fanPref[f]!;
+      for (let k = keptStart[u]!; k < keptStart[u + 1]!; k++) {
+        const b = keptItem[k]!;
+        if (b === a) continue;
+        if (support[b] === 0) touched[count++] = b;
+        support[b]!++;
+        dot[b]! += pa * keptPref[k]!;
+      }
+    }
     const scored: { b: number; s: number }[] = [];
-    for (const [b, d] of dot[a]!) {
-      const count = support[a]!.get(b)!;
-      if (count < minSupport) continue;
-      const s = (d / Math.sqrt(normSq[a]! * normSq[b]!)) * (count / (count + shrinkage));
-      if (s > 0) scored.push({ b, s });
+    for (let t = 0; t < count; t++) {
+      const b = touched[t]!;
+      const pairs = support[b]!;
+      if (pairs >= minSupport) {
+        const s = (dot[b]! / Math.sqrt(normSq[a]! * normSq[b]!)) * (pairs / (pairs + shrinkage));
+        if (s > 0) scored.push({ b, s });
+      }
+      dot[b] = 0;
+      support[b] = 0;
     }
     scored.sort((x, y) => y.s - x.s || x.b - y.b);
     for (const { b, s } of scored.slice(0, options.topK)) {
@@ -122,8 +166,6 @@ export function buildItemSimilarity(interactions: Iterable<InteractionRecord>, o
       similarityList.push(s);
     }
     neighbourStart[a + 1] = neighbourList.length;
-    dot[a] = new Map(); // let the pair maps go as soon as they are summarised
-    support[a] = new Map();
   }
 
   let maxEngaged = 0;

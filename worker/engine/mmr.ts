@@ -21,6 +21,8 @@ export interface MmrCandidate {
  */
 export function diversify(pool: readonly MmrCandidate[], count: number, lambda: number): number[] {
   if (pool.length === 0 || count <= 0) return [];
+  // λ = 1 is pure relevance: the pool's own order (the loop below would pick the same, slower).
+  if (lambda >= 1) return Array.from({ length: Math.min(count, pool.length) }, (_, k) => k);
   const max = pool[0]!.score;
   const min = pool.reduce((m, c) => Math.min(m, c.score), max);
   const spread = max - min;

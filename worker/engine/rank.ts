@@ -3,6 +3,8 @@ import type { GeoPoint } from "../../server/domain/users/profile.js";
 import { eventEndMs, generateCandidates } from "./candidates.js";
 import type { CatalogIndex } from "./catalog-index.js";
 import { collaborativeScores, engagementOf, type CollaborativeScore, type ItemSimilarity } from "./item-similarity.js";
+import { foldInUser } from "./mf/fold-in.js";
+import { dotRow, type MfModel } from "./mf/model.js";
 import { diversify } from "./mmr.js";
 import {
   POPULAR_REASON,
@@ -28,6 +30,17 @@ export interface RankInput {
   readonly weights?: EngineWeights;
   /** List size; EngineWeights.listSize when absent. */
   readonly limit?: number;
+  /**
+   * Matrix factorisation (mf/): the trained model, and the user's vector when the caller has it
+   * (otherwise it is folded in from user.positives). Scores EngineWeights.mix[type].mf.
+   */
+  readonly mf?: { readonly model: MfModel; readonly userVector?: Float32Array };
+  /**
+   * Rank exactly these items (those in the index and not excluded) instead of generating
+   * candidates: the offline evaluation's candidate lists, or the whole catalog for full ranking.
+   * Cost O(ids) instead of bounded.
+   */
+  readonly candidateIds?: Iterable<string>;
 }
 
 export interface Recommendation {
@@ -99,6 +112,7 @@ export function rank(input: RankInput): RankResult {
     excluded: user.excluded,
     seedTerms,
     collaborative: cf.keys(),
+    ...(input.candidateIds ? { only: input.candidateIds } : {}),
     ...(similarity ? { similarity } : {}),
     ...(location ? { location } : {}),
     now,
@@ -119,56 +133,79 @@ export function rank(input: RankInput): RankResult {
     return Math.max(0, dot / userNorm);
   };
 
-  const raw = candidates.positions.map((position) => {
-    const id = index.items[position]!.id;
-    const c = cf.get(id);
-    return {
-      position,
-      content: cosine(position),
-      collaborative: c?.score ?? 0,
-      because: c?.because,
-      popularity: Math.max(index.popularity(position), similarity ? engagementOf(similarity, id) : 0),
-    };
-  });
+  const mfModel = input.mf?.model;
+  const mfVector = mfModel ? (input.mf?.userVector ?? foldInUser(mfModel, user.positives)) : undefined;
+  if (mfModel && mfVector && mfVector.length !== mfModel.dim) {
+    throw new RangeError(`rank: user vector has ${mfVector.length} dimensions, the MF model ${mfModel.dim}`);
+  }
+  const mfRow = mfModel ? lookup(mfRows, mfModel, index, (id) => mfModel.itemIndex.get(id) ?? -1) : undefined;
+  const engagement = similarity ? lookup(engagementRows, similarity, index, (id) => engagementOf(similarity, id)) : undefined;
+
+  // Signals per candidate in flat arrays: a full ranking scores thousands of items per call.
+  const { positions } = candidates;
+  const count = positions.length;
+  const content = new Float64Array(count);
+  const collaborative = new Float64Array(count);
+  const popularity = new Float64Array(count);
+  const mfRaw = new Float64Array(count);
+  const because: (string | undefined)[] = new Array<string | undefined>(count);
   // Taste signals relative to the best candidate, so the mix weighs the same for a user with two
   // interests (small cosines) and one with fifty, and for one seed or many.
-  const maxContent = raw.reduce((m, r) => Math.max(m, r.content), 0);
-  const maxCf = raw.reduce((m, r) => Math.max(m, r.collaborative), 0);
-  const mix = effectiveMix(weights.mix[kind], location !== undefined);
+  let maxContent = 0;
+  let maxCf = 0;
+  let maxMf = 0;
+  for (let k = 0; k < count; k++) {
+    const position = positions[k]!;
+    const c = cf.size > 0 ? cf.get(index.items[position]!.id) : undefined;
+    content[k] = cosine(position);
+    collaborative[k] = c?.score ?? 0;
+    because[k] = c?.because;
+    popularity[k] = Math.max(index.popularity(position), engagement ? engagement(position) : 0);
+    const row = mfRow ? mfRow(position) : -1;
+    mfRaw[k] = row < 0 ? 0 : dotRow(mfModel!, mfVector!, row);
+    maxContent = Math.max(maxContent, content[k]!);
+    maxCf = Math.max(maxCf, collaborative[k]!);
+    maxMf = Math.max(maxMf, mfRaw[k]!);
+  }
+  // A model that knows nothing of this user (or none at all) says nothing: its weight is shared out.
+  const mix = effectiveMix(weights.mix[kind], location !== undefined, maxMf > 0);
   const distanceHalfKm = (candidates.radiusKm ?? 1) * weights.distanceHalfOfRadius;
 
-  const scored: Scored[] = raw.map((r) => {
-    const d = candidates.distanceKm.get(r.position);
-    const signals: ScoreMix = {
-      content: maxContent > 0 ? r.content / maxContent : 0,
-      collaborative: maxCf > 0 ? r.collaborative / maxCf : 0,
-      distance: d === undefined ? 0 : Math.pow(0.5, d / distanceHalfKm),
-      popularity: r.popularity,
-      soonness: kind === "event" ? soonness(index.startMs(r.position), now, weights.soonnessHalfLifeHours) : 0,
-    };
-    let score = 0;
-    for (const key of Object.keys(mix) as (keyof ScoreMix)[]) score += mix[key] * signals[key];
-    score *= user.pushDown.get(index.items[r.position]!.id) ?? 1;
-    return {
-      position: r.position,
-      score: Math.min(1, Math.max(0, score)),
-      content: signals.content,
-      collaborative: signals.collaborative,
-      popularity: r.popularity,
-      ...(r.because !== undefined ? { because: r.because } : {}),
-    };
-  });
-  const tieBreak = new Map(scored.map((s) => [s.position, fnv1a(index.items[s.position]!.id)]));
+  const score = new Float64Array(count);
+  const hash = new Uint32Array(count);
+  const anyDistance = candidates.distanceKm.size > 0;
+  const pushedDown = user.pushDown.size > 0;
+  for (let k = 0; k < count; k++) {
+    const position = positions[k]!;
+    const id = index.items[position]!.id;
+    const d = anyDistance ? candidates.distanceKm.get(position) : undefined;
+    let blended =
+      mix.content * (maxContent > 0 ? content[k]! / maxContent : 0) +
+      mix.collaborative * (maxCf > 0 ? collaborative[k]! / maxCf : 0) +
+      mix.distance * (d === undefined ? 0 : Math.pow(0.5, d / distanceHalfKm)) +
+      mix.popularity * popularity[k]! +
+      mix.soonness * (kind === "event" ? soonness(index.startMs(position), now, weights.soonnessHalfLifeHours) : 0) +
+      mix.mf * (maxMf > 0 ? Math.max(0, mfRaw[k]!) / maxMf : 0);
+    if (pushedDown) blended *= user.pushDown.get(id) ?? 1;
+    score[k] = Math.min(1, Math.max(0, blended));
+    hash[k] = fnv1a(id);
+  }
   // Equal scores (common at cold start) fall back to a hash of the id, not the id itself, so the
   // list is not the alphabetically first items; the id decides only hash collisions.
-  scored.sort(
-    (a, b) =>
-      b.score - a.score ||
-      tieBreak.get(a.position)! - tieBreak.get(b.position)! ||
-      compareIds(index.items[a.position]!.id, index.items[b.position]!.id),
+  const byScore = Array.from({ length: count }, (_, k) => k).sort(
+    (a, b) => score[b]! - score[a]! || hash[a]! - hash[b]! || compareIds(index.items[positions[a]!]!.id, index.items[positions[b]!]!.id),
+  );
+  const pool = byScore.slice(0, Math.max(limit, limit * weights.mmrPoolFactor)).map(
+    (k): Scored => ({
+      position: positions[k]!,
+      score: score[k]!,
+      content: maxContent > 0 ? content[k]! / maxContent : 0,
+      collaborative: maxCf > 0 ? collaborative[k]! / maxCf : 0,
+      popularity: popularity[k]!,
+      ...(because[k] !== undefined ? { because: because[k] } : {}),
+    }),
   );
 
-  const pool = scored.slice(0, Math.max(limit, limit * weights.mmrPoolFactor));
   const order = diversify(
     pool.map((s) => ({ score: s.score, tags: index.tagIds(s.position) })),
     limit,
@@ -248,10 +285,13 @@ export function rank(input: RankInput): RankResult {
   };
 }
 
-/** Without a location the distance weight is shared out, so scores keep their [0, 1] range. */
-function effectiveMix(mix: ScoreMix, hasLocation: boolean): ScoreMix {
-  const m = hasLocation ? mix : { ...mix, distance: 0 };
-  const total = m.content + m.collaborative + m.distance + m.popularity + m.soonness;
+/**
+ * Without a location the distance weight is shared out, and without an MF signal the MF weight,
+ * so scores keep their [0, 1] range.
+ */
+function effectiveMix(mix: ScoreMix, hasLocation: boolean, hasMf: boolean): ScoreMix {
+  const m = { ...mix, distance: hasLocation ? mix.distance : 0, mf: hasMf ? mix.mf : 0 };
+  const total = m.content + m.collaborative + m.distance + m.popularity + m.soonness + m.mf;
   if (total <= 0) return m;
   return {
     content: m.content / total,
@@ -259,7 +299,40 @@ function effectiveMix(mix: ScoreMix, hasLocation: boolean): ScoreMix {
     distance: m.distance / total,
     popularity: m.popularity / total,
     soonness: m.soonness / total,
+    mf: m.mf / total,
   };
+}
+
+/**
+ * Per (source, index) memo of a number per catalog position, filled on first use, so repeated
+ * rankings look an item up in typed arrays instead of hashing its id, and no call ever scans the
+ * catalog (the memo costs one zero-filled array per index).
+ */
+type PositionLookup = (position: number) => number;
+const mfRows = new WeakMap<object, WeakMap<CatalogIndex, PositionLookup>>();
+const engagementRows = new WeakMap<object, WeakMap<CatalogIndex, PositionLookup>>();
+function lookup(
+  cache: WeakMap<object, WeakMap<CatalogIndex, PositionLookup>>,
+  source: object,
+  index: CatalogIndex,
+  resolve: (itemId: string) => number,
+): PositionLookup {
+  let byIndex = cache.get(source);
+  if (!byIndex) cache.set(source, (byIndex = new WeakMap()));
+  let found = byIndex.get(index);
+  if (!found) {
+    const known = new Uint8Array(index.items.length);
+    const value = new Float64Array(index.items.length);
+    found = (position) => {
+      if (known[position] === 0) {
+        value[position] = resolve(index.items[position]!.id);
+        known[position] = 1;
+      }
+      return value[position]!;
+    };
+    byIndex.set(index, found);
+  }
+  return found;
 }
 
 /** 1 while running, then halving every `halfLifeHours` of waiting; unknown start counts as 0. */

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import jwt from "jsonwebtoken";
 import type { JwtConfig } from "../../config/config.js";
 import { DomainError } from "../errors.js";
+import { UUID } from "../ids.js";
 
 /** The authenticated caller, as decoded from a verified access token. */
 export interface Principal {
@@ -60,7 +61,8 @@ export class AccessTokens {
       throw tokenError(err);
     }
     const { user_id, username, permissions, jti } = payload;
-    if (typeof user_id !== "string" || typeof username !== "string" || !Array.isArray(permissions) || !jti) {
+    // A user id that is no UUID names no account (and would reach the database as one; Postgres refuses it).
+    if (typeof user_id !== "string" || !UUID.test(user_id) || typeof username !== "string" || !Array.isArray(permissions) || !jti) {
       throw new DomainError("unauthenticated", "TOKEN_INVALID", "access token lacks required claims");
     }
     return { userId: user_id, username, permissions: new Set(permissions.map(String)), tokenId: jti };

@@ -28,6 +28,9 @@ export interface AuthServiceDeps {
 
 // Pragmatic check (RFC 5322 is far looser): one @, a dotted domain, no spaces.
 const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
+// Control characters (NUL among them) are in no real address, and NUL breaks both databases' text.
+const CONTROL = /\p{Cc}/u;
+const plausibleEmail = (email: string) => email.length <= 254 && EMAIL.test(email) && !CONTROL.test(email);
 const invalidCredentials = () =>
   new DomainError("unauthenticated", "INVALID_CREDENTIALS", "email or password is incorrect");
 
@@ -44,10 +47,12 @@ export class AuthService {
     const displayName = input.displayName.trim();
     const v = new Violations();
     if (email.length === 0) v.add("email", "is required");
-    else if (email.length > 254 || !EMAIL.test(email)) v.add("email", "is not a valid email address");
+    else if (!plausibleEmail(email)) v.add("email", "is not a valid email address");
     checkPasswordPolicy(input.password, v);
     if (displayName.length === 0) v.add("display_name", "is required");
     else if (displayName.length > 100) v.add("display_name", "must be at most 100 characters long");
+    // Neither database stores NUL in text (SQLite's driver cuts the statement there, Postgres refuses it).
+    else if (displayName.includes("\u0000")) v.add("display_name", "must not contain NUL characters");
     v.throwIfAny();
 
     const now = this.now();
@@ -75,7 +80,8 @@ export class AuthService {
     if (email.length === 0) v.add("email", "is required");
     if (input.password.length === 0) v.add("password", "is required");
     v.throwIfAny();
-    const found = await this.deps.store.findAccountByEmail(email);
+    // An address no account can have is unknown without asking the database (which a NUL would upset).
+    const found = plausibleEmail(email) ? await this.deps.store.findAccountByEmail(email) : undefined;
     // Always run the KDF, so an unknown email takes as long as a wrong password.
     const ok = await this.deps.hasher.verify(input.password, found?.passwordHash);
     if (!found || !ok) throw invalidCredentials();
@@ -188,7 +194,7 @@ const tokenReused = () =>
     "refresh token was already used; every session of this login was ended, log in again",
   );
 
-function normaliseEmail(email: string): string {
+export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 

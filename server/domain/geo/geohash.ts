@@ -66,3 +66,22 @@ export function encodeGeohash(latitude: number, longitude: number, precision = D
 export function isGeohash(hash: string): boolean {
   return VALID.test(hash);
 }
+
+/** The centre of a geohash cell (where a list made for the cell is regenerated). */
+export function geohashCentre(hash: string): { latitude: number; longitude: number } {
+  if (!isGeohash(hash)) throw new RangeError(`invalid geohash: ${JSON.stringify(hash)}`);
+  const lat = [-90, 90];
+  const lon = [-180, 180];
+  let lonBit = true;
+  for (const ch of hash) {
+    const value = GEOHASH_ALPHABET.indexOf(ch);
+    for (let bit = 4; bit >= 0; bit--) {
+      const range = lonBit ? lon : lat;
+      const mid = (range[0]! + range[1]!) / 2;
+      if ((value >> bit) & 1) range[0] = mid;
+      else range[1] = mid;
+      lonBit = !lonBit;
+    }
+  }
+  return { latitude: (lat[0]! + lat[1]!) / 2, longitude: (lon[0]! + lon[1]!) / 2 };
+}

@@ -44,10 +44,17 @@ function checkPoint(p: GeoPoint, field: string, v: Violations): void {
   for (const bad of pointViolations(p, field)) v.add(bad.field, bad.description);
 }
 
+// Neither database stores NUL in text (SQLite's driver cuts the statement there, Postgres refuses it).
+const NUL = "\u0000";
+// The range of google.protobuf.Timestamp: a time outside it could be stored but never answered in JSON.
+const EARLIEST = Date.parse("0001-01-01T00:00:00Z");
+const LATEST = Date.parse("9999-12-31T23:59:59.999Z");
+
 function name(value: string | undefined, field: string, v: Violations): string | undefined {
   const trimmed = value?.trim();
   if (!trimmed) return undefined;
   if (trimmed.length > LIMITS.locationNameLength) v.add(field, `must be at most ${LIMITS.locationNameLength} characters`);
+  else if (trimmed.includes(NUL)) v.add(field, "must not contain NUL characters");
   return trimmed;
 }
 
@@ -58,6 +65,7 @@ function tagList(values: readonly string[], field: string, v: Violations): strin
     const tag = raw.trim().toLowerCase();
     if (tag.length === 0) v.add(`${field}[${i}]`, "must not be empty");
     else if (tag.length > LIMITS.tagLength) v.add(`${field}[${i}]`, `must be at most ${LIMITS.tagLength} characters`);
+    else if (tag.includes(NUL)) v.add(`${field}[${i}]`, "must not contain NUL characters");
     else seen.add(tag);
   });
   if (seen.size > LIMITS.tagsPerList) v.add(field, `must have at most ${LIMITS.tagsPerList} distinct entries, got ${seen.size}`);
@@ -74,7 +82,8 @@ function travelHistory(records: readonly TravelRecord[], v: Violations): TravelR
     const locationName = name(r.locationName, `${field}.location_name`, v);
     if (r.location) checkPoint(r.location, `${field}.location`, v);
     if (!locationName && !r.location) v.add(field, "needs a location_name or a location");
-    if (r.visitTime && Number.isNaN(r.visitTime.getTime())) v.add(`${field}.visit_time`, "is not a valid time");
+    const visit = r.visitTime?.getTime();
+    if (visit !== undefined && !(visit >= EARLIEST && visit <= LATEST)) v.add(`${field}.visit_time`, "must be between 0001-01-01 and 9999-12-31");
     return { locationName, location: r.location, visitTime: r.visitTime };
   });
 }

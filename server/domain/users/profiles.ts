@@ -1,6 +1,7 @@
 import type { Principal } from "../auth/access-tokens.js";
 import { Permission } from "../auth/permissions.js";
 import { DomainError } from "../errors.js";
+import { UUID } from "../ids.js";
 import type { ReverseGeocoder } from "../geo/reverse-geocoder.js";
 import type { UserLifecycleHooks } from "./hooks.js";
 import type { ProfilePatch, ProfileRecord } from "./profile.js";
@@ -29,7 +30,8 @@ export class Profiles {
     if (target !== caller.userId && !caller.permissions.has(Permission.AdminUsers)) {
       throw new DomainError("permission_denied", "PERMISSION_DENIED", `reading another user's profile needs ${Permission.AdminUsers}`);
     }
-    const profile = await this.deps.store.get(target);
+    // Ids are UUIDs: anything else names no one, and is answered without a query.
+    const profile = UUID.test(target) ? await this.deps.store.get(target.toLowerCase()) : undefined;
     if (!profile) {
       if (target === caller.userId) {
         throw new DomainError("unauthenticated", "TOKEN_REVOKED", "the token's account no longer exists");

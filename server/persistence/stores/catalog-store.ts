@@ -39,7 +39,7 @@ export class OrmCatalogStore implements CatalogStore {
 
   async findById(id: string) {
     const row = await this.orm.em.fork().findOne(ContentItemEntity, { id }, { disableIdentityMap: true });
-    return row ? toRecord(row) : undefined;
+    return row ? toItemRecord(row) : undefined;
   }
 
   async isEmpty() {
@@ -83,7 +83,7 @@ function toRow(item: CatalogItem, at: Date): ContentItemRow {
   };
 }
 
-function toRecord(row: ContentItemRow): ContentItemRecord {
+export function toItemRecord(row: ContentItemRow): ContentItemRecord {
   return {
     id: row.id,
     contentType: row.contentType,

@@ -71,7 +71,7 @@ export class OrmInteractionStore implements InteractionStore {
       limit,
       disableIdentityMap: true,
     });
-    return rows.map(toRecord);
+    return rows.map(toInteractionRecord);
   }
 
   /** Three aggregations in the database, read from one snapshot so the figures agree with each other. */
@@ -101,7 +101,7 @@ function run(em: EntityManager, sql: string, params: unknown[]): Promise<Record<
   return em.getConnection().execute(sql, params, "all", em.getTransactionContext());
 }
 
-function toRecord(row: InteractionRow): InteractionRecord {
+export function toInteractionRecord(row: InteractionRow): InteractionRecord {
   return {
     id: row.id,
     userId: row.userId,

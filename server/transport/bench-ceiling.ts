@@ -1,0 +1,60 @@
+import { compressionGzip, connectNodeAdapter } from "@connectrpc/connect-node";
+import { create } from "@bufbuild/protobuf";
+import {
+  ContentService,
+  GetRecommendationsResponseSchema,
+  RecommendationSource,
+  RecommendationStatus,
+  type GetRecommendationsResponse,
+} from "../../sdk/src/gen/stuckai/content/v1/content_pb.js";
+import { readStarterCatalog } from "../domain/content/starter-catalog.js";
+import { toListEntry } from "../handlers/content-convert.js";
+import { toTimestamp } from "../handlers/convert.js";
+
+/** Requests carrying this header reach the ceiling handler when BENCH_CEILING is on. */
+export const BENCH_HEADER = "x-stuckai-bench";
+
+/**
+ * The benchmark's ceiling (`npm run bench`, BENCH_CEILING=true only): GetRecommendations answered
+ * with a precomputed 20-item list of real starter movies, with no interceptor, auth or I/O, on the
+ * same port, listener and protocol stack as every RPC. What a cached answer costs beyond it is what
+ * the request path adds.
+ */
+export function benchCeiling(): ReturnType<typeof connectNodeAdapter> {
+  const now = new Date();
+  const movies = readStarterCatalog(now).filter((i) => i.contentType === "movie").slice(0, 20);
+  const expiresAt = new Date(now.getTime() + 3_600_000);
+  const response: GetRecommendationsResponse = create(GetRecommendationsResponseSchema, {
+    status: RecommendationStatus.READY,
+    source: RecommendationSource.CACHE,
+    generateTime: toTimestamp(now),
+    expireTime: toTimestamp(expiresAt),
+    recommendations: movies.map((m, i) =>
+      toListEntry(
+        {
+          id: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`,
+          item: {
+            id: `10000000-0000-4000-8000-${String(i).padStart(12, "0")}`,
+            contentType: "movie",
+            externalId: m.externalId ?? `m${i}`,
+            title: m.title ?? "",
+            description: m.description ?? "",
+            tags: m.tags ?? [],
+            metadata: (m.metadata ?? {}) as Record<string, unknown>,
+            popularity: 0.5,
+            createdAt: now,
+            updatedAt: now,
+          },
+          relevanceScore: 1 - i / 40,
+          rankingPosition: i + 1,
+          reasons: ["matches your interest in drama", "people who liked Amélie liked this"],
+        },
+        expiresAt,
+      ),
+    ),
+  });
+  return connectNodeAdapter({
+    routes: (router) => router.rpc(ContentService.method.getRecommendations, async () => response),
+    acceptCompression: [compressionGzip],
+  });
+}

@@ -1,0 +1,252 @@
+import { randomBytes } from "node:crypto";
+import { describe, expect, it, vi } from "vitest";
+import type { ContentKind } from "../../../../server/domain/content/kinds.js";
+import type { ContentItemRecord, InteractionRecord } from "../../../../server/domain/content/records.js";
+import { DomainError } from "../../../../server/domain/errors.js";
+import type { EnqueueOptions, JobPayloads, JobQueue, JobType } from "../../../../server/domain/ports/job-queue.js";
+import { jsonListCodec } from "../../../../server/domain/recommendations/json-list-codec.js";
+import { ListPageTokens } from "../../../../server/domain/recommendations/list-page-tokens.js";
+import type { ListKey, RecommendationList, RecommendationStore } from "../../../../server/domain/recommendations/lists.js";
+import { Recommendations } from "../../../../server/domain/recommendations/recommendations.js";
+import { MemoryRecommendationCache } from "../../../../server/persistence/cache/memory-recommendation-cache.js";
+import { InProcessListEvents } from "../../../../server/persistence/events/in-process-list-events.js";
+
+const USER = "6f1c2a52-4c1e-4a8e-9d59-0b7a3c1e2f10";
+const LISBON = { latitude: 38.7103, longitude: -9.1366 };
+const NOW = new Date("2026-11-28T12:00:00Z");
+
+/** The stored lists, as the database would hold them (expiry honoured by find). */
+class FakeStore implements RecommendationStore {
+  readonly lists = new Map<string, RecommendationList>();
+  readonly deletedUsers: string[] = [];
+  private id = (k: ListKey) => `${k.userId}|${k.contentType}|${k.geohash}`;
+  async find(key: ListKey, now: Date) {
+    const list = this.lists.get(this.id(key));
+    return list && list.expiresAt > now ? list : undefined;
+  }
+  async replace(list: RecommendationList) {
+    this.lists.set(this.id(list), list);
+    return true;
+  }
+  async deleteUser(userId: string) {
+    this.deletedUsers.push(userId);
+    return 0;
+  }
+  async deleteExpired() {
+    return 0;
+  }
+  async expiringForActiveUsers() {
+    return [];
+  }
+}
+
+/** Records what was enqueued; runs nothing. */
+class RecordingQueue implements JobQueue {
+  readonly jobs: { type: JobType; payload: unknown; options?: EnqueueOptions }[] = [];
+  async enqueue<T extends JobType>(type: T, payload: JobPayloads[T], options?: EnqueueOptions) {
+    this.jobs.push({ type, payload, options });
+    return { id: options?.jobId ?? String(this.jobs.length), duplicate: false };
+  }
+  process() {}
+  async depth() {
+    return {} as Record<JobType, number>;
+  }
+  async close() {}
+}
+
+function item(n: number, contentType: ContentKind = "music"): ContentItemRecord {
+  return {
+    id: `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`,
+    contentType,
+    externalId: `x${n}`,
+    title: `Item ${n}`,
+    description: "",
+    tags: ["jazz"],
+    metadata: {},
+    popularity: 0.5,
+    createdAt: NOW,
+    updatedAt: NOW,
+  };
+}
+
+function list(size: number, key: Partial<ListKey> = {}, expiresAt = new Date(NOW.getTime() + 3_600_000)): RecommendationList {
+  return {
+    userId: USER,
+    contentType: "music",
+    geohash: "",
+    ...key,
+    generatedAt: NOW,
+    expiresAt,
+    entries: Array.from({ length: size }, (_, i) => ({ id: `rec-${i}`, item: item(i), relevanceScore: 1 - i / 100, rankingPosition: i + 1, reasons: ["r"] })),
+  };
+}
+
+function setup(overrides: { profileLocation?: typeof LISBON } = {}) {
+  const store = new FakeStore();
+  const queue = new RecordingQueue();
+  const cache = new MemoryRecommendationCache();
+  const events = new InProcessListEvents();
+  const onError = vi.fn();
+  const onCacheLookup = vi.fn();
+  const recommendations = new Recommendations({
+    store,
+    cache,
+    codec: jsonListCodec,
+    queue,
+    events,
+    pageTokens: new ListPageTokens(randomBytes(32)),
+    profileLocation: async () => overrides.profileLocation,
+    settings: { cacheTtlMs: 60_000, geohashPrecision: 5, analyticsDelayMs: 1_000, watchRecheckMs: 60_000 },
+    now: () => NOW,
+    onCacheLookup,
+    onError,
+  });
+  return { store, queue, cache, events, onError, onCacheLookup, recommendations };
+}
+
+const interaction = (type: InteractionRecord["interactionType"], extra: Partial<InteractionRecord> = {}): InteractionRecord => ({
+  id: "i1",
+  userId: USER,
+  contentItemId: item(0).id,
+  contentType: "music",
+  interactionType: type,
+  createdAt: NOW,
+  ...extra,
+});
+
+async function violations(call: Promise<unknown>): Promise<string[]> {
+  const err = await call.then(
+    () => expect.fail("should be refused"),
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(DomainError);
+  expect((err as DomainError).kind).toBe("invalid_argument");
+  return (err as DomainError).violations.map((v) => v.field);
+}
+
+describe("Recommendations.page", () => {
+  it("names every bad field at once", async () => {
+    const { recommendations } = setup();
+    expect(await violations(recommendations.page(USER, { pageSize: 101, location: { latitude: 91, longitude: 0 } }))).toEqual(
+      expect.arrayContaining(["content_type", "page_size", "location.latitude"]),
+    );
+  });
+
+  it("answers GENERATING and queues one coalescing job when nothing is stored; a place job carries the profile's cell", async () => {
+    const { recommendations, queue } = setup({ profileLocation: LISBON });
+    const answer = await recommendations.page(USER, { contentType: "place" });
+    expect(answer).toEqual({ answer: { status: "generating" }, entries: [], nextPageToken: "" });
+    expect(queue.jobs).toEqual([
+      {
+        type: "generate",
+        payload: { userId: USER, contentType: "place", geohash: "eycs0", ...LISBON },
+        options: { jobId: `generate:${USER}:place:eycs0` },
+      },
+    ]);
+  });
+
+  it("serves a stored list from the database, caches it, and then serves the cache", async () => {
+    const { recommendations, store, queue, onCacheLookup } = setup();
+    await store.replace(list(30));
+    const first = await recommendations.page(USER, { contentType: "music" });
+    expect(first.answer).toMatchObject({ status: "ready", source: "database" });
+    expect(first.entries.map((e) => e.rankingPosition)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    const second = await recommendations.page(USER, { contentType: "music" });
+    expect(second.answer).toMatchObject({ status: "ready", source: "cache" });
+    expect(second.entries).toEqual(first.entries);
+    expect(onCacheLookup.mock.calls).toEqual([
+      ["music", false],
+      ["music", true],
+    ]);
+    expect(queue.jobs).toEqual([]);
+  });
+
+  it("pages with tokens bound to the list, and refuses a token of another query", async () => {
+    const { recommendations, store } = setup();
+    await store.replace(list(25));
+    const p1 = await recommendations.page(USER, { contentType: "music", pageSize: 10 });
+    const p2 = await recommendations.page(USER, { contentType: "music", pageSize: 10, pageToken: p1.nextPageToken });
+    const p3 = await recommendations.page(USER, { contentType: "music", pageSize: 10, pageToken: p2.nextPageToken });
+    expect([...p1.entries, ...p2.entries, ...p3.entries].map((e) => e.rankingPosition)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+    expect(p3.nextPageToken).toBe("");
+    expect(await violations(recommendations.page(USER, { contentType: "movie", pageToken: p1.nextPageToken }))).toEqual(["page_token"]);
+    expect(await violations(recommendations.page(USER, { contentType: "music", pageToken: `${p1.nextPageToken}x` }))).toEqual(["page_token"]);
+  });
+
+  it("does not serve an expired stored list", async () => {
+    const { recommendations, store } = setup();
+    await store.replace(list(5, {}, new Date(NOW.getTime() - 1)));
+    expect((await recommendations.page(USER, { contentType: "music" })).answer.status).toBe("generating");
+  });
+});
+
+describe("Recommendations.interactionLogged", () => {
+  it("makes cached lists stale on a verdict, so the next read regenerates instead of serving them", async () => {
+    const { recommendations, store, queue } = setup();
+    await store.replace(list(5));
+    await recommendations.page(USER, { contentType: "music" }); // now cached
+    await recommendations.interactionLogged(interaction("view"), false);
+    expect((await recommendations.page(USER, { contentType: "music" })).answer).toMatchObject({ source: "cache" });
+    await recommendations.interactionLogged(interaction("dislike"), false);
+    expect((await recommendations.page(USER, { contentType: "music" })).answer.status).toBe("generating");
+    expect(queue.jobs.map((j) => j.type)).toEqual(["interaction-analytics", "generate", "interaction-analytics", "generate"]);
+  });
+
+  it("does nothing for a duplicate, and never fails the call when the cache or queue is down", async () => {
+    const { recommendations, cache, queue, onError } = setup();
+    await recommendations.interactionLogged(interaction("like"), true);
+    expect(queue.jobs).toEqual([]);
+    vi.spyOn(cache, "markStale").mockRejectedValue(new Error("redis down"));
+    vi.spyOn(queue, "enqueue").mockRejectedValue(new Error("redis down"));
+    await expect(recommendations.interactionLogged(interaction("like"), false)).resolves.toBeUndefined();
+    await new Promise((r) => setImmediate(r));
+    expect(onError.mock.calls.map((c) => c[1])).toEqual(
+      expect.arrayContaining(["mark cached lists stale", "queue regeneration after a verdict", "queue interaction analytics"]),
+    );
+  });
+});
+
+describe("Recommendations.hooks", () => {
+  it("on a profile change drops cached and stored lists and queues a refresh of the user", async () => {
+    const { recommendations, store, queue } = setup();
+    await store.replace(list(5));
+    await recommendations.page(USER, { contentType: "music" });
+    await recommendations.hooks().profileChanged(USER);
+    expect(store.deletedUsers).toEqual([USER]);
+    expect(queue.jobs).toEqual([{ type: "refresh-user", payload: { userId: USER }, options: { jobId: `refresh-user:${USER}` } }]);
+  });
+});
+
+describe("Recommendations.watch", () => {
+  it("sends GENERATING, then the list when its ready event arrives, and unsubscribes when aborted", async () => {
+    const { recommendations, store, events } = setup();
+    const abort = new AbortController();
+    const seen: string[] = [];
+    const done = (async () => {
+      for await (const answer of recommendations.watch(USER, { contentType: "music" }, abort.signal)) {
+        seen.push(answer.status === "ready" ? `ready:${answer.list.entries.length}` : answer.status);
+        if (answer.status === "ready") abort.abort();
+      }
+    })();
+    await vi.waitFor(() => expect(seen).toEqual(["generating"]));
+    await store.replace(list(7));
+    // Another user's event, or another content type's, must not wake this stream.
+    await events.publish({ userId: USER, contentType: "movie", generatedAt: NOW.getTime() });
+    await events.publish({ userId: USER, contentType: "music", generatedAt: NOW.getTime() });
+    await done;
+    expect(seen).toEqual(["generating", "ready:7"]);
+  });
+});
+
+describe("Recommendations with the job queue down", () => {
+  it("answers unavailable with a retry delay instead of GENERATING when no job could be queued", async () => {
+    const { recommendations, queue, onError } = setup();
+    vi.spyOn(queue, "enqueue").mockRejectedValue(new Error("job queue: Redis did not accept the generate job within 2000 ms"));
+    const err = await recommendations.page(USER, { contentType: "music" }).then(
+      () => expect.fail("should be refused"),
+      (e: unknown) => e as DomainError,
+    );
+    expect(err).toMatchObject({ kind: "unavailable", reason: "UNAVAILABLE", options: { retryAfterMs: 2_000 } });
+    expect(onError).toHaveBeenCalledWith(expect.any(Error), "queue a generation job");
+  });
+});

@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AuthService } from "../../../sdk/src/gen/stuckai/auth/v1/auth_pb.js";
+import { nameUuid } from "../../../server/domain/ids.js";
+import type { RecommendationList } from "../../../server/domain/recommendations/lists.js";
+import { UserEntity } from "../../../server/persistence/entities/user.js";
+import { toItemRecord } from "../../../server/persistence/stores/catalog-store.js";
+import { OrmRecommendationStore } from "../../../server/persistence/stores/recommendation-store.js";
+import { client } from "../../helpers/clients.js";
+import { DATABASE_KINDS } from "../../helpers/databases.js";
+import { seedInteractions, seedItems } from "../../helpers/fixtures.js";
+import { startTestServer, type TestServer } from "../../helpers/server.js";
+import type { ContentItemRow } from "../../../server/persistence/entities/content-item.js";
+
+describe.each(DATABASE_KINDS)("OrmRecommendationStore on %s", (kind) => {
+  let server: TestServer;
+  let store: OrmRecommendationStore;
+  let items: ContentItemRow[];
+  let n = 0;
+  const signUp = async () =>
+    (await client(AuthService, "grpc", server.baseUrl).register({ email: `rs${++n}@example.com`, password: "passw0rd-x", displayName: "R" })).user!.id;
+  const rowsOf = (userId: string) =>
+    server.app.orm.em.getConnection().execute("select id, generated_at from content_recommendations where user_id = ?", [userId]);
+
+  const listOf = (userId: string, picks: ContentItemRow[], at: Date, ttlMs = 3_600_000, geohash = ""): RecommendationList => ({
+    userId,
+    contentType: "music",
+    geohash,
+    generatedAt: at,
+    expiresAt: new Date(at.getTime() + ttlMs),
+    entries: picks.map((item, i) => ({
+      id: nameUuid(`${userId}:${at.getTime()}:${geohash}:${i}`),
+      item: toItemRecord(item),
+      relevanceScore: 1 - i / 10,
+      rankingPosition: i + 1,
+      reasons: [`reason ${i}`],
+      ...(i === 0 ? { distanceKm: 1.5 } : {}),
+    })),
+  });
+
+  beforeAll(async () => {
+    server = await startTestServer(kind);
+    store = new OrmRecommendationStore(server.app.orm);
+    items = await seedItems(
+      server.app.orm,
+      Array.from({ length: 8 }, (_, i) => ({ contentType: "music" as const, title: `Album ${i}`, tags: ["jazz"] })),
+    );
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("stores a list and reads it back in rank order with its items, until it expires", async () => {
+    const user = await signUp();
+    const at = new Date(Date.now() - 1000);
+    await store.replace(listOf(user, items.slice(0, 3), at));
+    const found = await store.find({ userId: user, contentType: "music", geohash: "" }, new Date());
+    expect(found?.entries.map((e) => [e.rankingPosition, e.item.title, e.reasons[0]])).toEqual([
+      [1, "Album 0", "reason 0"],
+      [2, "Album 1", "reason 1"],
+      [3, "Album 2", "reason 2"],
+    ]);
+    expect(found?.entries[0]!.distanceKm).toBe(1.5);
+    expect(found?.entries[1]!.distanceKm).toBeUndefined();
+    expect(found?.generatedAt.getTime()).toBe(at.getTime());
+    expect(await store.find({ userId: user, contentType: "music", geohash: "eycs0" }, new Date())).toBeUndefined();
+    expect(await store.find({ userId: user, contentType: "music", geohash: "" }, new Date(at.getTime() + 3_600_001))).toBeUndefined();
+  });
+
+  it("replaces a list whole: concurrent writers leave exactly one complete set", async () => {
+    const user = await signUp();
+    const base = Date.now();
+    await Promise.all(Array.from({ length: 8 }, (_, k) => store.replace(listOf(user, items.slice(0, 3 + (k % 4)), new Date(base + k)))));
+    const rows = (await rowsOf(user)) as { generated_at: unknown }[];
+    const sets = new Set(rows.map((r) => String(r.generated_at)));
+    expect(sets.size).toBe(1);
+    const found = await store.find({ userId: user, contentType: "music", geohash: "" }, new Date(base - 1));
+    expect(rows).toHaveLength(found!.entries.length);
+  });
+
+  it("answers false instead of failing when the user was deleted meanwhile", async () => {
+    const user = await signUp();
+    await server.app.orm.em.fork().nativeDelete(UserEntity, { id: user });
+    expect(await store.replace(listOf(user, items.slice(0, 2), new Date()))).toBe(false);
+  });
+
+  it("deletes a user's lists, expired lists, and finds lists about to expire for active users only", async () => {
+    const active = await signUp();
+    const idle = await signUp();
+    const now = Date.now();
+    await store.replace(listOf(active, items.slice(0, 2), new Date(now), 10 * 60_000));
+    await store.replace(listOf(idle, items.slice(0, 2), new Date(now), 10 * 60_000));
+    await seedInteractions(server.app.orm, active, [{ item: items[0]!, type: "click", at: new Date(now - 60_000) }]);
+    const soon = await store.expiringForActiveUsers(new Date(now + 20 * 60_000), new Date(now - 3_600_000), 100);
+    expect(soon.filter((k) => [active, idle].includes(k.userId))).toEqual([{ userId: active, contentType: "music", geohash: "" }]);
+
+    expect(await store.deleteUser(idle)).toBe(2);
+    expect(await rowsOf(idle)).toHaveLength(0);
+    await store.replace(listOf(idle, items.slice(0, 4), new Date(now - 7_200_000), 60_000));
+    expect(await store.deleteExpired(new Date(now))).toBeGreaterThanOrEqual(4);
+    expect(await rowsOf(idle)).toHaveLength(0);
+    expect(await rowsOf(active)).toHaveLength(2);
+  });
+});

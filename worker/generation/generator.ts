@@ -1,0 +1,142 @@
+import type { ContentKind } from "../../server/domain/content/kinds.js";
+import { nameUuid } from "../../server/domain/ids.js";
+import type { ContentItemRecord, InteractionRecord } from "../../server/domain/content/records.js";
+import type { GeoPoint, ProfileRecord } from "../../server/domain/users/profile.js";
+import type { JobPayloads } from "../../server/domain/ports/job-queue.js";
+import type { ListEvents } from "../../server/domain/ports/list-events.js";
+import type { RecommendationCache } from "../../server/domain/ports/recommendation-cache.js";
+import type { ListCodec, RecommendationList } from "../../server/domain/recommendations/lists.js";
+import { toCacheKey } from "../../server/domain/recommendations/recommendations.js";
+import type { ItemSimilarity } from "../engine/item-similarity.js";
+import { rank } from "../engine/rank.js";
+import { buildUserModel } from "../engine/user-model.js";
+import type { CatalogIndexes } from "./catalog-indexes.js";
+
+export interface GenerationSettings {
+  /** Items per stored list (pages are cut from it). */
+  readonly listSize: number;
+  /** How long a stored list is served before it is regenerated. */
+  readonly listTtlMs: number;
+  readonly cacheTtlMs: number;
+  /** Latest interactions of the user that shape the list. */
+  readonly historyLimit: number;
+}
+
+/** What generation reads about a user. */
+export interface UserSignals {
+  profile(userId: string): Promise<ProfileRecord | undefined>;
+  history(userId: string, limit: number): Promise<{ interactions: InteractionRecord[]; items: ContentItemRecord[] }>;
+}
+
+export interface GeneratorDeps {
+  readonly indexes: CatalogIndexes;
+  readonly signals: UserSignals;
+  readonly similarity: () => Promise<ItemSimilarity | undefined>;
+  /** `replace` resolves false when the user was deleted meanwhile. */
+  readonly store: { replace(list: RecommendationList): Promise<boolean> };
+  readonly cache: RecommendationCache;
+  readonly codec: ListCodec;
+  readonly events: ListEvents;
+  readonly settings: GenerationSettings;
+  readonly cityOf?: (point: GeoPoint) => string | undefined;
+  readonly now?: () => Date;
+  /** Publishing "list ready" failed (the list is stored; watchers find it on their next re-read). */
+  readonly onError?: (err: Error, what: string) => void;
+}
+
+/** Runs before each attempt; a change of the user's cache version while ranking means: rank again. */
+const MAX_ROUNDS = 3;
+
+/**
+ * Makes one user's list of one content type with the engine and stores it: database first (one
+ * transaction replaces the old list), then the cache, then a "list ready" event. When the user did
+ * something while the list was being made (their cache version moved), the list is made again, so
+ * a coalesced job never leaves a list that misses the latest like or dislike.
+ */
+export class Generator {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: GeneratorDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async generate(job: JobPayloads["generate"]): Promise<RecommendationList | undefined> {
+    let list: RecommendationList | undefined;
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const version = await this.deps.cache.userVersion(job.userId);
+      list = await this.rankList(job);
+      if (!list) return undefined;
+      if (!(await this.deps.store.replace(list))) return undefined;
+      const ttl = Math.min(this.deps.settings.cacheTtlMs, this.deps.settings.listTtlMs);
+      await this.deps.cache.set(toCacheKey(list), this.deps.codec.encode(list), ttl, { version });
+      if ((await this.deps.cache.userVersion(job.userId)) === version) break;
+    }
+    if (list) await this.publish(list);
+    return list;
+  }
+
+  private async rankList(job: JobPayloads["generate"]): Promise<RecommendationList | undefined> {
+    const { userId, contentType } = job;
+    const [index, profile, history, similarity] = await Promise.all([
+      this.deps.indexes.get(contentType),
+      this.deps.signals.profile(userId),
+      this.deps.signals.history(userId, this.deps.settings.historyLimit),
+      this.deps.similarity(),
+    ]);
+    // No profile row: the account is gone (every account has one from registration on).
+    if (!profile) return undefined;
+    const now = this.now();
+    const user = buildUserModel({
+      contentType,
+      profile,
+      interactions: history.interactions,
+      items: history.items,
+      now,
+      ...(this.deps.cityOf ? { cityOf: this.deps.cityOf } : {}),
+    });
+    const location = job.latitude !== undefined && job.longitude !== undefined ? { latitude: job.latitude, longitude: job.longitude } : undefined;
+    const ranked = rank({
+      contentType,
+      index,
+      user,
+      ...(similarity ? { similarity } : {}),
+      ...(location ? { location } : {}),
+      now,
+      limit: this.deps.settings.listSize,
+    });
+    const expiresAt = new Date(now.getTime() + this.deps.settings.listTtlMs);
+    return {
+      userId,
+      contentType: contentType as ContentKind,
+      geohash: job.geohash ?? "",
+      generatedAt: now,
+      expiresAt,
+      entries: ranked.recommendations.map((r) => {
+        const position = index.position(r.itemId)!;
+        return {
+          // Stable across regenerations: a client still showing the previous list can log an
+          // interaction with its recommendation id as long as the item is still recommended.
+          id: nameUuid(`recommendation:${userId}:${contentType}:${job.geohash ?? ""}:${r.itemId}`),
+          item: index.items[position]!,
+          relevanceScore: r.relevanceScore,
+          rankingPosition: r.rankingPosition,
+          reasons: r.reasons,
+          ...(r.distanceKm !== undefined ? { distanceKm: r.distanceKm } : {}),
+        };
+      }),
+    };
+  }
+
+  private async publish(list: RecommendationList): Promise<void> {
+    try {
+      await this.deps.events.publish({
+        userId: list.userId,
+        contentType: list.contentType,
+        ...(list.geohash ? { geohash: list.geohash } : {}),
+        generatedAt: list.generatedAt.getTime(),
+      });
+    } catch (err) {
+      this.deps.onError?.(err instanceof Error ? err : new Error(String(err)), "publish list ready");
+    }
+  }
+}

@@ -1,0 +1,100 @@
+import { CONTENT_KINDS } from "../../server/domain/content/kinds.js";
+import type { InteractionRecord } from "../../server/domain/content/records.js";
+import { encodeGeohash } from "../../server/domain/geo/geohash.js";
+import type { JobHandler, JobType } from "../../server/domain/ports/job-queue.js";
+import { LOCATION_BOUND_KINDS } from "../../server/domain/ports/recommendation-cache.js";
+import type { RecommendationStore } from "../../server/domain/recommendations/lists.js";
+import type { InteractionCounts } from "../../server/persistence/stores/item-analytics-store.js";
+import { buildItemSimilarity, type ItemSimilarity } from "../engine/item-similarity.js";
+import { DAY_MS, HOUR_MS } from "../engine/weights.js";
+import type { Generator, UserSignals } from "../generation/generator.js";
+import { encodeSimilarity } from "../generation/similarity-codec.js";
+import type { StoredModel } from "../generation/stored-model.js";
+import { popularity } from "./popularity.js";
+
+export type JobHandlers = { [T in JobType]: JobHandler<T> };
+
+export interface JobHandlerDeps {
+  readonly generator: Generator;
+  readonly signals: UserSignals;
+  readonly store: Pick<RecommendationStore, "deleteExpired">;
+  readonly analytics: {
+    touchedBy(userId: string, since: Date): Promise<string[]>;
+    counts(itemIds: readonly string[], since: Date): Promise<Map<string, InteractionCounts>>;
+    setPopularity(values: ReadonlyMap<string, number>, at: Date): Promise<void>;
+  };
+  readonly interactionsSince: (since: Date) => AsyncIterable<InteractionRecord[]>;
+  readonly similarity: StoredModel<ItemSimilarity>;
+  readonly settings: {
+    readonly geohashPrecision: number;
+    /** Interactions older than this do not count towards popularity. */
+    readonly popularityWindowMs: number;
+    /** Interactions older than this are left out of the similarity model. */
+    readonly similarityWindowMs: number;
+  };
+  readonly now?: () => Date;
+}
+
+/** What each job type does. Every handler is idempotent: a job may run twice (at-least-once queues). */
+export function jobHandlers(deps: JobHandlerDeps): JobHandlers {
+  const now = deps.now ?? (() => new Date());
+  return {
+    generate: async ({ payload }) => {
+      await deps.generator.generate(payload);
+    },
+
+    "refresh-user": async ({ payload, signal }) => {
+      const profile = await deps.signals.profile(payload.userId);
+      if (!profile) return;
+      const point = profile.location;
+      for (const contentType of CONTENT_KINDS) {
+        if (signal.aborted) throw new Error("refresh-user aborted");
+        const located = LOCATION_BOUND_KINDS.has(contentType) && point;
+        await deps.generator.generate({
+          userId: payload.userId,
+          contentType,
+          ...(located ? { geohash: encodeGeohash(point.latitude, point.longitude, deps.settings.geohashPrecision), ...point } : {}),
+        });
+      }
+    },
+
+    prefetch: async ({ payload, signal }) => {
+      for (const contentType of payload.contentTypes) {
+        if (signal.aborted) throw new Error("prefetch aborted");
+        const located = LOCATION_BOUND_KINDS.has(contentType) && payload.geohash;
+        await deps.generator.generate({
+          userId: payload.userId,
+          contentType,
+          ...(located ? { geohash: payload.geohash, latitude: payload.latitude, longitude: payload.longitude } : {}),
+        });
+      }
+    },
+
+    "cleanup-expired": async ({ payload }) => {
+      await deps.store.deleteExpired(payload.before ? new Date(payload.before) : now());
+    },
+
+    "interaction-analytics": async ({ payload }) => {
+      const at = now();
+      // The job is delayed to coalesce a burst; an hour back covers it with room for retries.
+      const touched = await deps.analytics.touchedBy(payload.userId, new Date(at.getTime() - HOUR_MS));
+      if (touched.length === 0) return;
+      const counts = await deps.analytics.counts(touched, new Date(at.getTime() - deps.settings.popularityWindowMs));
+      const values = new Map(touched.map((id) => [id, popularity(counts.get(id) ?? {})]));
+      await deps.analytics.setPopularity(values, at);
+    },
+
+    "rebuild-similarity": async ({ signal }) => {
+      const at = now();
+      const interactions: InteractionRecord[] = [];
+      for await (const page of deps.interactionsSince(new Date(at.getTime() - deps.settings.similarityWindowMs))) {
+        if (signal.aborted) throw new Error("rebuild-similarity aborted");
+        interactions.push(...page);
+      }
+      const model = buildItemSimilarity(interactions, { topK: 50, now: at });
+      await deps.similarity.publish(model, encodeSimilarity(model), at);
+    },
+  };
+}
+
+export const DEFAULT_WINDOWS = { popularityWindowMs: 30 * DAY_MS, similarityWindowMs: 180 * DAY_MS } as const;
