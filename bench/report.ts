@@ -218,7 +218,7 @@ export function formatTable(results: BenchResults): string {
     out.push("");
     out.push(
       `server RSS: ${f(r.listening, 0)} MB at listen, ${f(r.beforeLoad, 0)} MB before load, ${f(r.end, 0)} MB at the end (${r.growth === undefined ? "-" : `${r.growth >= 0 ? "+" : ""}${(r.growth * 100).toFixed(1)}%`}), ` +
-        `${f(r.minUnderLoad, 0)}–${f(r.maxUnderLoad, 0)} MB under load (sampled every second); ` +
+        (r.minUnderLoad !== undefined ? `${f(r.minUnderLoad, 0)}–${f(r.maxUnderLoad, 0)} MB under load (sampled every second); ` : "") +
         `log ${(results.server.logBytes / 2 ** 20).toFixed(1)} MB, ${results.server.warnings} warnings or errors`,
     );
     for (const w of results.server.warningSamples.slice(0, 5)) out.push(`  ${w}`);

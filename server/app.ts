@@ -54,6 +54,8 @@ import { registerHealth } from "./transport/health.js";
 import { httpRoutes } from "./transport/http-routes.js";
 import { Listener } from "./transport/listener.js";
 import { BENCH_HEADER, benchCeiling } from "./transport/bench-ceiling.js";
+import { answerFrameworkErrorsAsOurs } from "./transport/framework-errors.js";
+import { keepLeadingByteOrderMarks } from "./transport/text-encoding.js";
 import { registerReflection } from "./transport/reflection.js";
 import { loadDocumentedDescriptors } from "./transport/documented-descriptors.js";
 
@@ -76,6 +78,7 @@ export interface App {
 
 /** Composes persistence, domain, handlers, interceptors and the listener, and starts listening. */
 export async function startApp(config: Config, logger: Logger): Promise<App> {
+  keepLeadingByteOrderMarks();
   const orm = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger, acquireTimeoutMs: config.dbAcquireTimeoutMs, queryTimeoutMs: config.dbQueryTimeoutMs, poolSize: config.dbPoolSize });
   const jwt = resolveJwtSecret(config, logger);
   const auth = new AuthService({
@@ -139,6 +142,8 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     router.service(ContentService, contentHandler({ catalog, interactions, recommendations }));
     registerReflection(router, SERVED_FILES, documentedDescriptors);
     registerHealth(router, servingStatuses);
+    // Last: rewrites connect-es's own answers to undecodable unary requests into ours.
+    answerFrameworkErrorsAsOurs(router);
   };
   // Graceful shutdown per call: streams end at once with `unavailable`, unary calls get the grace period.
   const drain = new Drain();
@@ -149,6 +154,8 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     interceptors: [drain.interceptor(), requestIdInterceptor(), loggingInterceptor(logger), errorInterceptor(logger, { isUnavailable: isDatabaseUnavailable }), authInterceptor(auth), ...rateLimiting.interceptors],
     // Deadlines above this are shortened to it before they get here (transport/deadline-cap.ts).
     maxTimeoutMs: config.maxTimeoutMs,
+    // Bounds a request after decompression: past it, resource_exhausted before it is parsed.
+    readMaxBytes: config.maxMessageBytes,
     // gzip only: brotli at zlib's default quality (11) took ~50× gzip's CPU per 4 KB response for
     // 15-25% fewer bytes. Requests compressed with anything else are refused (unimplemented).
     acceptCompression: [compressionGzip],

@@ -140,7 +140,7 @@ function format(name: string, r: RunResult): string {
   if (r.recall10 !== undefined) figures.push(`Recall@10 ${r.recall10.toFixed(4)}`);
   return (
     `${name.padEnd(10)} ${r.protocol.padEnd(7)} users ${r.users}${r.skipped ? ` (skipped ${r.skipped})` : ""}  ` +
-    `${figures.join("  ")}  train ${r.trainSeconds.toFixed(1)} s (MF ${r.mfSeconds.toFixed(1)} s)  score ${r.scoreSeconds.toFixed(1)} s`
+    `${figures.join("  ")}  train ${r.trainSeconds.toFixed(1)} s (MF ${r.mfSeconds.toFixed(1)} s, CPU ${r.trainCpuSeconds.toFixed(1)} s)  score ${r.scoreSeconds.toFixed(1)} s`
   );
 }
 

@@ -49,6 +49,7 @@ export interface RunResult {
   readonly skipped: number;
   readonly trainSeconds: number;
   readonly mfSeconds: number;
+  readonly trainCpuSeconds: number;
   readonly scoreSeconds: number;
   readonly model: MfModel;
 }
@@ -95,6 +96,8 @@ export interface Trained {
   /** MF and item similarity together, and MF alone (preferences, training on threads, Gramian). */
   readonly trainSeconds: number;
   readonly mfSeconds: number;
+  /** CPU time of training over all threads: what it costs whatever else the machine is running. */
+  readonly trainCpuSeconds: number;
 }
 
 export async function runEvaluation(split: Split, items: readonly EvalItem[], o: RunOptions): Promise<RunResult> {
@@ -128,6 +131,7 @@ export async function train(split: Split, items: readonly EvalItem[], o: Omit<Ru
   });
 
   const started = performance.now();
+  const cpuStarted = process.cpuUsage();
   const model = await trainMfParallel(mfPreferences(interactions, { now, weights }), {
     ...weights.mf,
     ...(o.threads !== undefined ? { threads: o.threads } : {}),
@@ -140,6 +144,7 @@ export async function train(split: Split, items: readonly EvalItem[], o: Omit<Ru
     similarity = buildItemSimilarity(interactions, { topK: o.topK ?? 50, now, weights });
   }
   const trainSeconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuStarted);
   return {
     index,
     records: new Map(records.map((r) => [r.id, r])),
@@ -148,6 +153,7 @@ export async function train(split: Split, items: readonly EvalItem[], o: Omit<Ru
     ...(similarity ? { similarity } : {}),
     trainSeconds,
     mfSeconds,
+    trainCpuSeconds: (cpu.user + cpu.system) / 1e6,
   };
 }
 
@@ -199,6 +205,7 @@ export function score(t: Trained, split: Split, o: RunOptions): RunResult {
     skipped,
     trainSeconds: t.trainSeconds,
     mfSeconds: t.mfSeconds,
+    trainCpuSeconds: t.trainCpuSeconds,
     scoreSeconds: (performance.now() - started) / 1000,
     model: t.model,
   };

@@ -119,6 +119,8 @@ describe.each(DATABASE_KINDS)("injection strings on %s", (kind) => {
     const data: Record<string, string> = {};
     for (const [i, s] of INJECTIONS.entries()) data[i % 2 ? s : `k${i}`] = s;
     data.nested = JSON.stringify({ $gt: "", $where: "sleep(1)" });
+    // Keys that mean something to JavaScript objects: kept like any other key.
+    Object.assign(data, { constructor: "c", hasOwnProperty: "h", toString: "t", valueOf: "v" });
     const devices = usable(trim, 100);
     const ids: string[] = [];
     for (const device of devices) {
@@ -132,6 +134,14 @@ describe.each(DATABASE_KINDS)("injection strings on %s", (kind) => {
       expect(byId.get(id)?.device).toBe(trim(devices[i]!));
       expect(byId.get(id)?.data).toEqual(data);
     }
+    // "__proto__" as a Struct key: protobuf-es drops it while decoding (it never becomes the prototype),
+    // so it is not stored, the call still succeeds, and no object anywhere is polluted.
+    const proto = JSON.parse('{"__proto__": {"admin": true, "permissions": ["admin:catalog"]}, "ok": 1}') as Record<string, unknown>;
+    const res = await content.logInteraction({ contentItemId: world.items[1]!.id, interactionType: InteractionType.SAVE, data: proto as never });
+    const stored = (await clientAs(world, UserService, world.alice).listInteractionHistory({ pageSize: 1 })).interactions[0]!;
+    expect(stored.id).toBe(res.interactionId);
+    expect(stored.data).toEqual({ ok: 1 });
+    expect(({} as Record<string, unknown>).admin).toBeUndefined();
     for (const nul of NUL_TEXTS) {
       await refusedField(content.logInteraction({ contentItemId: world.items[1]!.id, interactionType: InteractionType.SAVE, device: nul }), /device/);
       await refusedField(content.logInteraction({ contentItemId: world.items[1]!.id, interactionType: InteractionType.SAVE, data: { note: nul } }), /data/);
@@ -143,7 +153,7 @@ describe.each(DATABASE_KINDS)("injection strings on %s", (kind) => {
     const content = clientAs(world, ContentService, world.admin);
     const titles = usable(trim, 300);
     const tags = usable(tag, 64).slice(0, 50);
-    const metadata: Record<string, string> = Object.fromEntries(INJECTIONS.map((s, i) => [i % 2 ? s : `m${i}`, s]));
+    const metadata: Record<string, string> = { ...Object.fromEntries(INJECTIONS.map((s, i) => [i % 2 ? s : `m${i}`, s])), constructor: "c", toString: "t" };
     const items = titles.map((title, i) => ({ contentType: ContentType.MOVIE, externalId: `inj-${kind}-${i}`, title, description: INJECTIONS.join(" | "), tags, metadata }));
     const res = await content.importContentItems({ items });
     expect({ inserted: res.insertedCount, rejected: res.rejectedItems }).toEqual({ inserted: items.length, rejected: [] });

@@ -86,7 +86,7 @@ describe("npm run eval", () => {
     // With four candidates every held-out item is in the top 10; the structure puts it first.
     expect(result!.hr10).toBe(1);
     expect(result!.ndcg10).toBe(1);
-    expect(lines.join("\n")).toMatch(/test +sampled users 16 +HR@10 1\.0000 +NDCG@10 1\.0000 +train [\d.]+ s \(MF [\d.]+ s\) +score [\d.]+ s/);
+    expect(lines.join("\n")).toMatch(/test +sampled users 16 +HR@10 1\.0000 +NDCG@10 1\.0000 +train [\d.]+ s \(MF [\d.]+ s, CPU [\d.]+ s\) +score [\d.]+ s/);
   });
 
   it("ranks everything unseen in full ranking and writes the top 10", async () => {

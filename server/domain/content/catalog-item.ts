@@ -1,5 +1,6 @@
 import { pointViolations } from "../geo/geo-point.js";
 import { CONTENT_KINDS, type ContentKind } from "./kinds.js";
+import { textProblem, textProblemIn } from "../text.js";
 
 /** Limits of one catalog item; the proto documents the same numbers. */
 export const ITEM_LIMITS = {
@@ -12,10 +13,6 @@ export const ITEM_LIMITS = {
 } as const;
 
 const EXTERNAL_ID = /^[A-Za-z0-9._:-]+$/;
-// Postgres refuses NUL in text and jsonb, and unpaired surrogates (JSON's "\ud800") in jsonb;
-// refusing both here keeps them a client's error, on both dialects.
-const NUL = "\u0000";
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 // The range of google.protobuf.Timestamp, which Postgres and SQLite both hold.
 const EARLIEST = Date.parse("0001-01-01T00:00:00Z");
 const LATEST = Date.parse("9999-12-31T23:59:59.999Z");
@@ -156,29 +153,6 @@ function checkMetadata(value: unknown, bad: (field: string, description: string)
   const problem = textProblemIn(value);
   if (problem) bad("metadata", problem);
   return value as Record<string, unknown>;
-}
-
-function textProblem(s: string): string | undefined {
-  if (s.includes(NUL)) return "must not contain NUL characters";
-  if (LONE_SURROGATE.test(s)) return "must be valid Unicode (it has an unpaired surrogate)";
-  return undefined;
-}
-
-/** The first text problem in any key or string of a JSON value. */
-function textProblemIn(value: unknown): string | undefined {
-  if (typeof value === "string") return textProblem(value);
-  if (Array.isArray(value)) {
-    for (const v of value) {
-      const p = textProblemIn(v);
-      if (p) return p;
-    }
-  } else if (value && typeof value === "object") {
-    for (const [k, v] of Object.entries(value)) {
-      const p = textProblem(k) ?? textProblemIn(v);
-      if (p) return p;
-    }
-  }
-  return undefined;
 }
 
 function checkTime(value: Date | undefined, field: string, bad: (field: string, description: string) => void): boolean {

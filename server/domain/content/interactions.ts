@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { UUID } from "../ids.js";
 import { DomainError, Violations } from "../errors.js";
+import { textProblem, textProblemIn } from "../text.js";
 import { pointViolations, type GeoPoint } from "../geo/geo-point.js";
 import { INTERACTION_KINDS, type ContentKind, type InteractionKind } from "./kinds.js";
 import type { InteractionRecord } from "./records.js";
@@ -58,10 +59,14 @@ export class Interactions {
     if (input.data && Buffer.byteLength(JSON.stringify(input.data)) > INTERACTION_LIMITS.dataBytes) {
       v.add("data", `must be at most ${INTERACTION_LIMITS.dataBytes} bytes as JSON`);
     }
+    const dataProblem = input.data ? textProblemIn(input.data) : undefined;
+    if (dataProblem) v.add("data", dataProblem);
     const device = input.device?.trim() || undefined;
     if (device && device.length > INTERACTION_LIMITS.deviceLength) {
       v.add("device", `must be at most ${INTERACTION_LIMITS.deviceLength} characters`);
     }
+    const deviceProblem = device ? textProblem(device) : undefined;
+    if (deviceProblem) v.add("device", deviceProblem);
     if (input.location) for (const bad of pointViolations(input.location, "location")) v.add(bad.field, bad.description);
     const key = input.idempotencyKey || undefined;
     if (key && (key.length > INTERACTION_LIMITS.idempotencyKeyLength || !IDEMPOTENCY_KEY.test(key))) {

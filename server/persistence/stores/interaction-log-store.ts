@@ -1,4 +1,5 @@
 import { UniqueConstraintViolationException, type MikroORM } from "@mikro-orm/core";
+import type { SqlEntityManager } from "@mikro-orm/knex";
 import type { InteractionLog } from "../../domain/content/interactions.js";
 import type { ContentKind } from "../../domain/content/kinds.js";
 import type { InteractionRecord } from "../../domain/content/records.js";
@@ -23,7 +24,7 @@ export class OrmInteractionLog implements InteractionLog {
   async insert(record: InteractionRecord, dedupeSince: Date): Promise<{ id: string; duplicate: boolean }> {
     const key = record.idempotencyKey;
     if (!key) {
-      await this.orm.em.fork().insert(InteractionEntity, { ...record });
+      await insertRow(this.orm.em.fork() as SqlEntityManager, record);
       return { id: record.id, duplicate: false };
     }
     try {
@@ -32,14 +33,29 @@ export class OrmInteractionLog implements InteractionLog {
         if (earlier && earlier.createdAt >= dedupeSince) return { id: earlier.id, duplicate: true };
         // The key's window has passed: it may name a new interaction.
         if (earlier) await em.nativeUpdate(InteractionEntity, { id: earlier.id }, { idempotencyKey: null });
-        await em.insert(InteractionEntity, { ...record });
+        await insertRow(em as SqlEntityManager, record);
         return { id: record.id, duplicate: false };
       });
     } catch (err) {
-      if (!(err instanceof UniqueConstraintViolationException)) throw err;
+      if (!isUniqueViolation(err)) throw err;
       // A concurrent retry with the same key won the race: answer with its interaction.
       const winner = await this.orm.em.fork().findOneOrFail(InteractionEntity, { userId: record.userId, idempotencyKey: key }, { fields: ["id"] });
       return { id: winner.id, duplicate: true };
     }
   }
+}
+
+/**
+ * Through the query builder, not `em.insert`: the latter walks the data and reads
+ * `value.constructor.name` of every object, so a client's JSON with a "constructor" key made it throw.
+ */
+async function insertRow(em: SqlEntityManager, record: InteractionRecord): Promise<void> {
+  await em.createQueryBuilder(InteractionEntity).insert({ ...record }).execute();
+}
+
+/** MikroORM converts the driver's error on some paths only; the query builder's may arrive raw. */
+function isUniqueViolation(err: unknown): boolean {
+  if (err instanceof UniqueConstraintViolationException) return true;
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return code === "23505" || code === "SQLITE_CONSTRAINT_UNIQUE";
 }

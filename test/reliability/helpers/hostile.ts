@@ -205,7 +205,8 @@ export class MessageGenerator {
     const out: JsonObject = {};
     for (let i = 0, n = this.dice.int(0, 5); i < n; i++) {
       const key = this.dice.pick(["a", "$gt", "$where", "__proto__", "constructor", "", "k\u0000", "'; DROP TABLE x; --", "ü😀"]);
-      out[key] = this.jsonValue(2);
+      // An own property even for "__proto__" (plain assignment would set the object's prototype instead).
+      Object.defineProperty(out, key, { value: this.jsonValue(2), enumerable: true, configurable: true, writable: true });
     }
     return out;
   }
