@@ -124,7 +124,7 @@ describe.each(DATABASE_KINDS)("fuzzer on %s", (kind) => {
     // HTTP/2: many refusals on one session; the server ends each stream, so the session stays usable.
     const login = ourMethods().find((m) => procedureOf(m) === "stuckai.auth.v1.AuthService/Login")!;
     const own = new WireClient(world.baseUrl);
-    // (Just past the limit, so that 60 of them stay under the client's own session memory cap of 10 MB.)
+    // (Just past the limit: a bigger message would test nothing more.)
     const justOver = oversized.subarray(5, 5 + MAX_MESSAGE_BYTES + 1024);
     const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => own.call({ method: login, protocol: i % 2 ? "grpc" : "connect-proto-h2", payload: justOver })));
     expect(new Set(answers.map((a) => a.code))).toEqual(new Set(["resource_exhausted"]));
