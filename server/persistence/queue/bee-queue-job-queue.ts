@@ -76,6 +76,7 @@ export class BeeQueueJobQueue implements JobQueue {
   private readonly workers = new Map<JobType, BeeQueue<Envelope>>();
   private readonly queues = new Set<BeeQueue<Envelope>>();
   private readonly running = new Set<AbortController>();
+  private readonly stallTimers = new Map<BeeQueue<Envelope>, NodeJS.Timeout>();
   private readonly stallIntervalMs: number;
   private readonly commandTimeoutMs: number;
   private closing: Promise<void> | undefined;
@@ -141,11 +142,7 @@ export class BeeQueueJobQueue implements JobQueue {
       this.report({ type, id: job.id, attempt, maxAttempts, error: outcome.error, final: retriesLeft <= 0 });
       throw outcome.error;
     });
-    // Bee-Queue checks for stalled jobs once when processing starts; the periodic check is ours to
-    // schedule. Checks more frequent than the window are no-ops (guarded by a key in Redis).
-    queue.checkStalledJobs(this.stallIntervalMs, (err) => {
-      if (err) this.options.onError?.(err);
-    });
+    this.checkStalledJobsEvery(queue, this.stallIntervalMs);
   }
 
   async depth(): Promise<Record<JobType, number>> {
@@ -165,11 +162,32 @@ export class BeeQueueJobQueue implements JobQueue {
     this.closing ??= (async () => {
       // Bee-Queue treats a timeout that is not a positive integer as its default of 5 s.
       const timeout = Math.max(1, Math.round(graceMs));
+      for (const timer of this.stallTimers.values()) clearTimeout(timer);
       const closes = Promise.allSettled([...this.queues].map((q) => q.close(timeout)));
       await abortAfterGrace(closes, graceMs, this.running);
       await closes;
     })();
     return this.closing;
+  }
+
+  /**
+   * Bee-Queue checks for stalled jobs once when processing starts; the periodic check is ours. Not
+   * `checkStalledJobs(interval, cb)`: when a check fails it still rejects a promise nobody holds, and
+   * the unhandled rejection kills the process (a NOSCRIPT between a Redis restart and the script
+   * reload was enough). Checks more frequent than the window are no-ops (guarded by a key in Redis).
+   */
+  private checkStalledJobsEvery(queue: BeeQueue<Envelope>, intervalMs: number): void {
+    const check = async () => {
+      try {
+        await queue.checkStalledJobs();
+      } catch (err) {
+        if (this.closing) return;
+        if (isNoScript(err)) await this.reloadScripts(queue);
+        else this.options.onError?.(asError(err));
+      }
+      if (!this.closing) this.stallTimers.set(queue, setTimeout(() => void check(), intervalMs));
+    };
+    this.stallTimers.set(queue, setTimeout(() => void check(), intervalMs));
   }
 
   private producer(type: JobType): Promise<BeeQueue<Envelope>> {

@@ -158,3 +158,39 @@ describe("BeeQueueJobQueue across a Redis restart", () => {
     expect(errors.length).toBeGreaterThan(0); // the outage was reported, not thrown
   }, 90_000);
 });
+
+describe("BeeQueueJobQueue when Redis loses its scripts (restart or SCRIPT FLUSH)", () => {
+  let server: PrivateRedis;
+  let redis: Redis;
+  let queue: BeeQueueJobQueue;
+  const STALL_MS = 300;
+
+  beforeAll(async () => {
+    server = await PrivateRedis.create();
+    redis = connectRedis(server.url, pino({ level: "silent" }))!;
+    queue = new BeeQueueJobQueue({ redisUrl: server.url, prefix: "flush", stallIntervalMs: STALL_MS });
+  });
+
+  afterAll(async () => {
+    await queue.close(1_000);
+    redis.disconnect();
+    await server.stop();
+  });
+
+  it("keeps checking for stalled jobs: the failed check reloads the scripts instead of killing the process", async () => {
+    const runs: string[] = [];
+    queue.process("generate", 2, async (run) => void runs.push(run.id));
+    const checked = async () => expect(await redis.exists("flush:generate:stallBlock")).toBe(1);
+    await vi.waitFor(checked, WAIT);
+
+    // No reconnect, so nothing else reloads them: only the periodic check can notice.
+    await redis.script("FLUSH");
+    await redis.del("flush:generate:stallBlock");
+    // A check that threw here used to surface as an unhandled rejection, which vitest reports and a
+    // worker process dies of.
+    await vi.waitFor(checked, WAIT);
+    await sleep(3 * STALL_MS);
+    const { id } = await queue.enqueue("generate", { userId: "after-flush", contentType: "music" });
+    await vi.waitFor(() => expect(runs).toEqual([id]), WAIT);
+  }, 60_000);
+});
