@@ -5,7 +5,7 @@
  * (createJobRuntime) but with the in-process cache, queue and events, so nothing else competes for
  * Redis and the figures are the job's own. It measures:
  * - start-up: reading each type's catalog from Postgres and indexing it (CatalogIndexes);
- * - training: every model job the worker runs (`rebuild-*`, `train-*`: today rebuild-similarity),
+ * - training: every model job the worker runs (`rebuild-*`, `train-*`: rebuild-similarity and train-mf),
  *   through its handler (reads interactions from Postgres, trains, encodes, stores), and the pure
  *   training functions alone on the same interactions (item similarity; matrix factorisation);
  * - the job path: the `refresh-user` handler (all four lists of one user: profile and history reads,

@@ -13,6 +13,9 @@ import { OrmRecommendationStore } from "../server/persistence/stores/recommendat
 import { CatalogIndexes } from "./generation/catalog-indexes.js";
 import { Generator } from "./generation/generator.js";
 import { SIMILARITY_MODEL, decodeSimilarity } from "./generation/similarity-codec.js";
+import { MF_MODEL, decodeMfModel } from "./engine/mf/codec.js";
+import { trainMfParallel } from "./engine/mf/parallel.js";
+import { DEFAULT_WEIGHTS } from "./engine/weights.js";
 import { StoredModel } from "./generation/stored-model.js";
 import { DEFAULT_WINDOWS, jobHandlers, type JobHandlers } from "./jobs/job-handlers.js";
 import type { JobMetrics } from "../server/observability/job-metrics.js";
@@ -48,15 +51,21 @@ export function createJobRuntime(deps: {
   const reads = new OrmGenerationStore(orm);
   const store = new OrmRecommendationStore(orm);
   const indexes = new CatalogIndexes(reads, { refreshMs: config.catalogRefreshMs, onError: (err) => onError(err, "catalog re-index failed") });
-  const similarity = new StoredModel(new OrmModelStore(orm), SIMILARITY_MODEL, decodeSimilarity, {
+  const models = new OrmModelStore(orm);
+  const similarity = new StoredModel(models, SIMILARITY_MODEL, decodeSimilarity, {
     checkMs: MODEL_CHECK_MS,
     onError: (err) => onError(err, "loading the similarity model failed"),
+  });
+  const mf = new StoredModel(models, MF_MODEL, decodeMfModel, {
+    checkMs: MODEL_CHECK_MS,
+    onError: (err) => onError(err, "loading the MF model failed"),
   });
   const geocoder = gazetteerGeocoder();
   const generator = new Generator({
     indexes,
     signals: reads,
     similarity: () => similarity.current(),
+    mf: () => mf.current(),
     store,
     cache: adapters.cache,
     codec: jsonListCodec,
@@ -72,6 +81,8 @@ export function createJobRuntime(deps: {
     analytics: new OrmItemAnalyticsStore(orm),
     interactionsSince: (since) => reads.interactionsSince(since),
     similarity,
+    mf,
+    trainMf: (preferences) => trainMfParallel(preferences, { ...DEFAULT_WEIGHTS.mf, threads: config.mfTrainThreads, offMainThread: true }),
     settings: { geohashPrecision: config.geohashPrecision, ...DEFAULT_WINDOWS },
   });
   let stopSchedules: (() => void) | undefined;

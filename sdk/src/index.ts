@@ -31,7 +31,7 @@ export type {
   StuckContentClient,
   WatchOptions,
 } from "./core/content-client.js";
-export { ERROR_DOMAIN, StuckError, isStuckError, type FieldViolation, type KnownErrorReason, type StuckErrorReason } from "./core/errors.js";
+export { ERROR_DOMAIN, KNOWN_ERROR_REASONS, StuckError, isStuckError, type FieldViolation, type KnownErrorReason, type StuckErrorReason } from "./core/errors.js";
 export { memoryTokenStore, sessionFromTokens, type AuthSession, type SessionUser, type TokenStore } from "./core/token-store.js";
 export type { SessionListener } from "./core/session.js";
 export { RETRYABLE_CODES, type RetryEvent, type RetryOptions } from "./core/retry.js";

@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { EnvReader, type Env } from "./env.js";
 
 /** `auto`: jobs run in the API process when there is no REDIS_URL (the embedded default), else in `npm run worker`. */
@@ -24,6 +25,10 @@ export interface RecommendationConfig {
   /** How often a process checks whether the catalog changed and must be re-indexed. */
   readonly catalogRefreshMs: number;
   readonly similarityIntervalMs: number;
+  /** Period of the MF model's retraining (train-mf). */
+  readonly mfTrainIntervalMs: number;
+  /** Threads that train the MF model in a worker process. */
+  readonly mfTrainThreads: number;
   readonly cleanupIntervalMs: number;
   readonly prefetchIntervalMs: number;
 }
@@ -49,6 +54,8 @@ export function loadRecommendationConfig(env: Env, problems: string[]): Recommen
     jobStallIntervalMs: int("JOB_STALL_INTERVAL_MS", 5_000, 500, 600_000, " (milliseconds)"),
     catalogRefreshMs: int("CATALOG_REFRESH_SECONDS", 60, 1, 86_400, " (seconds)") * 1000,
     similarityIntervalMs: int("SIMILARITY_REBUILD_MINUTES", 60, 1, 7 * 1440, " (minutes)") * MINUTE,
+    mfTrainIntervalMs: int("MF_TRAIN_MINUTES", 360, 1, 7 * 1440, " (minutes)") * MINUTE,
+    mfTrainThreads: int("MF_TRAIN_THREADS", Math.min(8, availableParallelism()), 1, 8),
     cleanupIntervalMs: int("CLEANUP_INTERVAL_MINUTES", 15, 1, 1440, " (minutes)") * MINUTE,
     prefetchIntervalMs: int("PREFETCH_INTERVAL_MINUTES", 10, 1, 1440, " (minutes)") * MINUTE,
   };

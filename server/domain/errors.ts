@@ -14,22 +14,27 @@ export type ErrorKind =
   | "unavailable";
 
 /** Machine-readable reasons, sent as `ErrorInfo.reason`. Documented in common.proto. */
-export type ErrorReason =
-  | "VALIDATION_ERROR"
-  | "EMAIL_TAKEN"
-  | "INVALID_CREDENTIALS"
-  | "UNAUTHENTICATED"
-  | "TOKEN_EXPIRED"
-  | "TOKEN_INVALID"
-  | "TOKEN_REUSED"
-  | "TOKEN_REVOKED"
-  | "PERMISSION_DENIED"
-  | "RATE_LIMITED"
-  | "NOT_FOUND"
-  | "NOT_IMPLEMENTED"
-  | "UNAVAILABLE"
-  | "DEADLINE_EXCEEDED"
-  | "INTERNAL";
+/** Every `ErrorInfo.reason` the server sends; documented in `stuckai/common/v1/common.proto`. */
+export const ERROR_REASONS = [
+  "VALIDATION_ERROR",
+  "EMAIL_TAKEN",
+  "INVALID_CREDENTIALS",
+  "UNAUTHENTICATED",
+  "TOKEN_EXPIRED",
+  "TOKEN_INVALID",
+  "TOKEN_REUSED",
+  "TOKEN_REVOKED",
+  "PERMISSION_DENIED",
+  "RATE_LIMITED",
+  "MESSAGE_TOO_LARGE",
+  "NOT_FOUND",
+  "NOT_IMPLEMENTED",
+  "UNAVAILABLE",
+  "DEADLINE_EXCEEDED",
+  "INTERNAL",
+] as const;
+
+export type ErrorReason = (typeof ERROR_REASONS)[number];
 
 export interface FieldViolation {
   /** Path of the offending field in the request, e.g. `email` or `profile.location.latitude`. */

@@ -1,7 +1,10 @@
 import { ConnectionException } from "@mikro-orm/core";
 
 /** SQLSTATE classes and codes that mean "the database cannot serve now", not "this query is wrong". */
-const UNAVAILABLE_SQLSTATES = /^(08|57P0[1-3]|53300)/; // connection exceptions; admin/crash shutdown, cannot connect now; too many connections
+// Connection exceptions (class 08) except 08P01, a protocol violation: that one is our request's fault
+// (Postgres closes the connection on a NUL in a string, say), and retrying it would fail the same way.
+// Then admin/crash shutdown and "cannot connect now"; too many connections.
+const UNAVAILABLE_SQLSTATES = /^(08(?!P01)|57P0[1-3]|53300)/;
 const UNAVAILABLE_ERRNO = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH"]);
 const UNAVAILABLE_MESSAGE = /Connection terminated|Timeout acquiring a connection|Client has encountered a connection error|connection is closed|Query read timeout|timeout expired/i;
 

@@ -8,6 +8,7 @@ import { dotRow, type MfModel } from "./mf/model.js";
 import { diversify } from "./mmr.js";
 import {
   POPULAR_REASON,
+  TASTE_REASON,
   STARTER_REASON,
   collaborativeReason,
   distanceReason,
@@ -69,6 +70,8 @@ interface Scored {
   readonly content: number;
   readonly collaborative: number;
   readonly popularity: number;
+  /** MF score ÷ the best candidate's; 0 without a model or a user vector. */
+  readonly taste: number;
   readonly because?: string;
 }
 
@@ -202,6 +205,7 @@ export function rank(input: RankInput): RankResult {
       content: maxContent > 0 ? content[k]! / maxContent : 0,
       collaborative: maxCf > 0 ? collaborative[k]! / maxCf : 0,
       popularity: popularity[k]!,
+      taste: mix.mf > 0 && maxMf > 0 ? Math.max(0, mfRaw[k]!) / maxMf : 0,
       ...(because[k] !== undefined ? { because: because[k] } : {}),
     }),
   );
@@ -240,6 +244,8 @@ export function rank(input: RankInput): RankResult {
     if (matches[0]) optional.push(matches[0]);
     if (s.because !== undefined && s.collaborative >= weights.reasons.collaborativeAtLeast) {
       optional.push(collaborativeReason(s.because));
+    } else if (s.taste >= weights.reasons.tasteAtLeast) {
+      optional.push(TASTE_REASON);
     }
     if (matches[1]) optional.push(matches[1]);
     if (d !== undefined) {

@@ -91,5 +91,8 @@ export function collaborativeReason(title: string): string {
   return `people who liked ${title} liked this`;
 }
 
+/** When the MF model rates the item high for this user: no single item to name, a shared taste. */
+export const TASTE_REASON = "loved by travellers with tastes like yours";
+
 /** For a list with nothing personal to say yet (cold start, media). */
 export const STARTER_REASON = "a varied pick to get you started";

@@ -109,6 +109,8 @@ export interface EngineWeights {
   readonly reasons: {
     readonly popularAtLeast: number;
     readonly collaborativeAtLeast: number;
+    /** The MF score (÷ the best candidate's) from which "travellers with your taste…" is said. */
+    readonly tasteAtLeast: number;
     readonly maxPerItem: number;
   };
 }
@@ -157,7 +159,7 @@ export const DEFAULT_WEIGHTS: EngineWeights = {
   mmrPoolFactor: 5,
   listSize: 20,
   candidates: { terms: 16, perTerm: 200, perTermNearby: 50, head: 200, seeds: 50 },
-  reasons: { popularAtLeast: 0.6, collaborativeAtLeast: 0.25, maxPerItem: 4 },
+  reasons: { popularAtLeast: 0.6, collaborativeAtLeast: 0.25, tasteAtLeast: 0.7, maxPerItem: 4 },
 };
 
 /** Weight left of something that happened `ageMs` ago, halving every `halfLifeMs` (future dates count fully). */

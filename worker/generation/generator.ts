@@ -8,6 +8,7 @@ import type { RecommendationCache } from "../../server/domain/ports/recommendati
 import type { ListCodec, RecommendationList } from "../../server/domain/recommendations/lists.js";
 import { toCacheKey } from "../../server/domain/recommendations/recommendations.js";
 import type { ItemSimilarity } from "../engine/item-similarity.js";
+import type { MfModel } from "../engine/mf/model.js";
 import { rank } from "../engine/rank.js";
 import { buildUserModel } from "../engine/user-model.js";
 import type { CatalogIndexes } from "./catalog-indexes.js";
@@ -32,6 +33,8 @@ export interface GeneratorDeps {
   readonly indexes: CatalogIndexes;
   readonly signals: UserSignals;
   readonly similarity: () => Promise<ItemSimilarity | undefined>;
+  /** The trained MF model, if any; each user's vector is folded in from their history as they rank. */
+  readonly mf?: () => Promise<MfModel | undefined>;
   /** `replace` resolves false when the user was deleted meanwhile. */
   readonly store: { replace(list: RecommendationList): Promise<boolean> };
   readonly cache: RecommendationCache;
@@ -77,11 +80,12 @@ export class Generator {
 
   private async rankList(job: JobPayloads["generate"]): Promise<RecommendationList | undefined> {
     const { userId, contentType } = job;
-    const [index, profile, history, similarity] = await Promise.all([
+    const [index, profile, history, similarity, mf] = await Promise.all([
       this.deps.indexes.get(contentType),
       this.deps.signals.profile(userId),
       this.deps.signals.history(userId, this.deps.settings.historyLimit),
       this.deps.similarity(),
+      this.deps.mf?.(),
     ]);
     // No profile row: the account is gone (every account has one from registration on).
     if (!profile) return undefined;
@@ -100,6 +104,7 @@ export class Generator {
       index,
       user,
       ...(similarity ? { similarity } : {}),
+      ...(mf ? { mf: { model: mf } } : {}),
       ...(location ? { location } : {}),
       now,
       limit: this.deps.settings.listSize,

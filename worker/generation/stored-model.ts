@@ -36,6 +36,11 @@ export class StoredModel<T> {
     return this.model;
   }
 
+  /** When the stored model (whoever trained it) was trained; undefined when there is none. */
+  storedAt(): Promise<Date | undefined> {
+    return this.store.trainedAt(this.name);
+  }
+
   /** Stores a model this process trained and uses it at once. */
   async publish(model: T, bytes: Uint8Array, trainedAt: Date): Promise<void> {
     await this.store.save(this.name, bytes, trainedAt);

@@ -6,7 +6,10 @@ import { LOCATION_BOUND_KINDS } from "../../server/domain/ports/recommendation-c
 import type { RecommendationStore } from "../../server/domain/recommendations/lists.js";
 import type { InteractionCounts } from "../../server/persistence/stores/item-analytics-store.js";
 import { buildItemSimilarity, type ItemSimilarity } from "../engine/item-similarity.js";
-import { DAY_MS, HOUR_MS } from "../engine/weights.js";
+import { encodeMfModel } from "../engine/mf/codec.js";
+import { mfPreferences, type MfPreference } from "../engine/mf/ials.js";
+import type { MfModel } from "../engine/mf/model.js";
+import { DAY_MS, DEFAULT_WEIGHTS, HOUR_MS, type EngineWeights } from "../engine/weights.js";
 import type { Generator, UserSignals } from "../generation/generator.js";
 import { encodeSimilarity } from "../generation/similarity-codec.js";
 import type { StoredModel } from "../generation/stored-model.js";
@@ -25,11 +28,15 @@ export interface JobHandlerDeps {
   };
   readonly interactionsSince: (since: Date) => AsyncIterable<InteractionRecord[]>;
   readonly similarity: StoredModel<ItemSimilarity>;
+  readonly mf: StoredModel<MfModel>;
+  /** Trains the MF model (on threads in a worker process). */
+  readonly trainMf: (preferences: readonly MfPreference[]) => Promise<MfModel>;
+  readonly weights?: EngineWeights;
   readonly settings: {
     readonly geohashPrecision: number;
     /** Interactions older than this do not count towards popularity. */
     readonly popularityWindowMs: number;
-    /** Interactions older than this are left out of the similarity model. */
+    /** Interactions older than this are left out of the similarity and MF models. */
     readonly similarityWindowMs: number;
   };
   readonly now?: () => Date;
@@ -86,15 +93,36 @@ export function jobHandlers(deps: JobHandlerDeps): JobHandlers {
 
     "rebuild-similarity": async ({ signal }) => {
       const at = now();
-      const interactions: InteractionRecord[] = [];
-      for await (const page of deps.interactionsSince(new Date(at.getTime() - deps.settings.similarityWindowMs))) {
-        if (signal.aborted) throw new Error("rebuild-similarity aborted");
-        interactions.push(...page);
-      }
+      const interactions = await recentInteractions(at, signal, "rebuild-similarity");
       const model = buildItemSimilarity(interactions, { topK: 50, now: at });
       await deps.similarity.publish(model, encodeSimilarity(model), at);
     },
+
+    "train-mf": async ({ payload, signal }) => {
+      const at = now();
+      if (payload.ifOlderThanMs !== undefined) {
+        const stored = await deps.mf.storedAt();
+        if (stored && at.getTime() - stored.getTime() < payload.ifOlderThanMs) return;
+      }
+      const interactions = await recentInteractions(at, signal, "train-mf");
+      const preferences = mfPreferences(interactions, { now: at, weights: deps.weights ?? DEFAULT_WEIGHTS });
+      // Nothing to learn from yet: keep the model held (or none; ranking works without it).
+      if (preferences.length === 0) return;
+      const model = await deps.trainMf(preferences);
+      if (signal.aborted) throw new Error("train-mf aborted");
+      await deps.mf.publish(model, encodeMfModel(model), at);
+    },
   };
+
+  /** Everyone's interactions within the models' window, read page by page. */
+  async function recentInteractions(at: Date, signal: AbortSignal, job: JobType): Promise<InteractionRecord[]> {
+    const interactions: InteractionRecord[] = [];
+    for await (const page of deps.interactionsSince(new Date(at.getTime() - deps.settings.similarityWindowMs))) {
+      if (signal.aborted) throw new Error(`${job} aborted`);
+      interactions.push(...page);
+    }
+    return interactions;
+  }
 }
 
 export const DEFAULT_WINDOWS = { popularityWindowMs: 30 * DAY_MS, similarityWindowMs: 180 * DAY_MS } as const;

@@ -7,6 +7,7 @@ import { DAY_MS } from "../engine/weights.js";
 export interface ScheduleSettings {
   readonly cleanupIntervalMs: number;
   readonly similarityIntervalMs: number;
+  readonly mfTrainIntervalMs: number;
   readonly prefetchIntervalMs: number;
   /** Lists expiring within this much of a sweep are regenerated ahead of time. */
   readonly prefetchAheadMs: number;
@@ -17,7 +18,7 @@ const ACTIVE_WITHIN_MS = DAY_MS;
 const PREFETCH_BATCH = 500;
 
 /**
- * Periodic jobs: cleanup of expired lists, the similarity model's retraining, and prefetch of lists
+ * Periodic jobs: cleanup of expired lists, the similarity and MF models' retraining, and prefetch of lists
  * about to expire for users active lately. Every process running jobs keeps these timers; the job id
  * carries the time slot, so several workers enqueue each slot's job once between them.
  * Returns the function that stops the timers.
@@ -39,6 +40,13 @@ export function startSchedules(
   const timers = [
     every(settings.cleanupIntervalMs, "schedule cleanup", (slot) => queue.enqueue("cleanup-expired", {}, { jobId: jobId("cleanup-expired", slot) }), false),
     every(settings.similarityIntervalMs, "schedule similarity rebuild", (slot) => queue.enqueue("rebuild-similarity", {}, { jobId: jobId("rebuild-similarity", slot) }), true),
+    // At start too, so a new deployment gets a model; the handler skips it if another worker's is fresh.
+    every(
+      settings.mfTrainIntervalMs,
+      "schedule MF training",
+      (slot) => queue.enqueue("train-mf", { ifOlderThanMs: settings.mfTrainIntervalMs / 2 }, { jobId: jobId("train-mf", slot) }),
+      true,
+    ),
     every(settings.prefetchIntervalMs, "schedule prefetch", (slot) => enqueuePrefetch(queue, store, settings, now(), slot), false),
   ];
   return () => timers.forEach(clearInterval);

@@ -8,24 +8,28 @@ export const ERROR_DOMAIN = "stuckai.travel";
  * Machine-readable reasons: the server's `ErrorInfo.reason` values (documented in
  * `stuckai/common/v1/common.proto`) plus `CANCELED` and `UNKNOWN` for failures that never reached it.
  */
-export type KnownErrorReason =
-  | "VALIDATION_ERROR"
-  | "EMAIL_TAKEN"
-  | "INVALID_CREDENTIALS"
-  | "UNAUTHENTICATED"
-  | "TOKEN_EXPIRED"
-  | "TOKEN_INVALID"
-  | "TOKEN_REUSED"
-  | "TOKEN_REVOKED"
-  | "PERMISSION_DENIED"
-  | "RATE_LIMITED"
-  | "NOT_FOUND"
-  | "NOT_IMPLEMENTED"
-  | "UNAVAILABLE"
-  | "DEADLINE_EXCEEDED"
-  | "INTERNAL"
-  | "CANCELED"
-  | "UNKNOWN";
+export const KNOWN_ERROR_REASONS = [
+  "VALIDATION_ERROR",
+  "EMAIL_TAKEN",
+  "INVALID_CREDENTIALS",
+  "UNAUTHENTICATED",
+  "TOKEN_EXPIRED",
+  "TOKEN_INVALID",
+  "TOKEN_REUSED",
+  "TOKEN_REVOKED",
+  "PERMISSION_DENIED",
+  "RATE_LIMITED",
+  "MESSAGE_TOO_LARGE",
+  "NOT_FOUND",
+  "NOT_IMPLEMENTED",
+  "UNAVAILABLE",
+  "DEADLINE_EXCEEDED",
+  "INTERNAL",
+  "CANCELED",
+  "UNKNOWN",
+] as const;
+
+export type KnownErrorReason = (typeof KNOWN_ERROR_REASONS)[number];
 
 /** A known reason, or one a newer server added (kept open so old SDKs still compile against it). */
 export type StuckErrorReason = KnownErrorReason | (string & {});

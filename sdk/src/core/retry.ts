@@ -80,7 +80,8 @@ export class RetryPolicy {
    * attempt, or undefined when the error must be raised.
    */
   nextDelay(attempt: number, err: StuckError): number | undefined {
-    if (!RETRYABLE_CODES.has(err.code)) return undefined;
+    // The same oversized message would be refused again: resource_exhausted, but not a passing state.
+    if (!RETRYABLE_CODES.has(err.code) || err.is("MESSAGE_TOO_LARGE")) return undefined;
     this.tokens = Math.max(0, this.tokens - 1);
     if (attempt >= this.o.maxAttempts) return undefined;
     if (this.maxTokens !== Number.POSITIVE_INFINITY && this.tokens <= this.maxTokens / 2) return undefined;

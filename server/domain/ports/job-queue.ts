@@ -1,6 +1,6 @@
 import type { ContentKind } from "../content/kinds.js";
 
-export const JOB_TYPES = ["generate", "refresh-user", "cleanup-expired", "interaction-analytics", "prefetch", "rebuild-similarity"] as const;
+export const JOB_TYPES = ["generate", "refresh-user", "cleanup-expired", "interaction-analytics", "prefetch", "rebuild-similarity", "train-mf"] as const;
 export type JobType = (typeof JOB_TYPES)[number];
 
 /** What each job carries: JSON only, and small (ids, not data; a job reads what it needs when it runs). */
@@ -17,6 +17,12 @@ export interface JobPayloads {
   prefetch: { userId: string; contentTypes: ContentKind[]; geohash?: string; latitude?: number; longitude?: number };
   /** Rebuild item-to-item similarity for one kind, or all. */
   "rebuild-similarity": { contentType?: ContentKind };
+  /**
+   * Train the matrix-factorisation model on everyone's recent interactions and store it for every
+   * worker. Skipped when the stored model is younger than `ifOlderThanMs` (a restarted worker's
+   * scheduled run right after another's).
+   */
+  "train-mf": { ifOlderThanMs?: number };
 }
 
 export interface EnqueueOptions {
@@ -61,6 +67,7 @@ export const DEFAULT_JOB_POLICIES: Readonly<Record<JobType, JobPolicy>> = {
   "interaction-analytics": { attempts: 3, backoffMs: 5_000, timeoutMs: 60_000 },
   prefetch: { attempts: 2, backoffMs: 5_000, timeoutMs: 60_000 },
   "rebuild-similarity": { attempts: 2, backoffMs: 60_000, timeoutMs: 30 * 60_000 },
+  "train-mf": { attempts: 2, backoffMs: 60_000, timeoutMs: 60 * 60_000 },
 };
 
 /** A failed run, reported whether or not it will be retried. */

@@ -121,6 +121,16 @@ describe("SDK retries and deadlines", () => {
     expect(clock.sleeps).toEqual([]);
   });
 
+  it("never retries a message the server refused as too large (resource_exhausted, but retrying cannot help)", async () => {
+    const clock = new FakeClock();
+    const t = await signedIn({ clock });
+    const huge = { profile: { keywords: Array.from({ length: 5 }, () => "k".repeat(1024 * 1024)) }, updateMask: { paths: ["keywords"] } };
+    const err: StuckError = await t.client.users.updateProfile(huge).catch((e) => e);
+    expect([err.code, err.reason, err.fromServer]).toEqual([Code.ResourceExhausted, "MESSAGE_TOO_LARGE", true]);
+    expect(t.counts.get("UpdateProfile")).toBe(1);
+    expect(clock.sleeps).toEqual([]);
+  });
+
   it("stops retrying when the retry budget is spent, and earns it back with successes", async () => {
     const clock = new FakeClock();
     const t = await signedIn({

@@ -111,6 +111,16 @@ describe("implicit ALS", () => {
     expect(parallel.itemFactors.buffer).toBeInstanceOf(ArrayBuffer); // not shared memory
   });
 
+  it("trains the same model with every row solved off the calling thread, which stays responsive", async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const offMain = await trainMfParallel(pairs, { ...OPTIONS, keepUserFactors: true, threads: 1, offMainThread: true });
+    clearInterval(timer);
+    expect(offMain.itemFactors).toEqual(model.itemFactors);
+    expect(offMain.userFactors).toEqual(model.userFactors);
+    expect(ticks).toBeGreaterThan(0);
+  });
+
   it("refuses a dimension the four-lane kernels cannot run", () => {
     expect(() => trainMf(pairs, { ...OPTIONS, dim: 6 })).toThrow(RangeError);
   });

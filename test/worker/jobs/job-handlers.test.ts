@@ -10,6 +10,10 @@ import { RecommendationEntity } from "../../../server/persistence/entities/recom
 import { OrmModelStore } from "../../../server/persistence/stores/model-store.js";
 import { recommendationAdapters } from "../../../server/recommendation-adapters.js";
 import { neighboursOf } from "../../../worker/engine/item-similarity.js";
+import { MF_MODEL, decodeMfModel } from "../../../worker/engine/mf/codec.js";
+import { foldInUser } from "../../../worker/engine/mf/fold-in.js";
+import { mfScore } from "../../../worker/engine/mf/model.js";
+import { TASTE_REASON } from "../../../worker/engine/reasons.js";
 import { SIMILARITY_MODEL, decodeSimilarity } from "../../../worker/generation/similarity-codec.js";
 import { createJobRuntime, type JobRuntime } from "../../../worker/runtime.js";
 import { client } from "../../helpers/clients.js";
@@ -79,6 +83,37 @@ describe.each(DATABASE_KINDS)("job handlers on %s", (kind) => {
     expect(neighboursOf(model, items[0]!.id)[0]?.itemId).toBe(items[1]!.id);
     expect(neighboursOf(model, items[5]!.id)).toEqual([]);
   });
+
+  it("train-mf learns taste groups from everyone's interactions, stores the model, and generation folds a new user in", async () => {
+    const items = await seedItems(server.app.orm, Array.from({ length: 8 }, () => ({ contentType: "movie" as const })));
+    const at = new Date(Date.now() - 3_600_000);
+    // Two taste groups of four people: items 0–3 and items 4–7.
+    for (let p = 0; p < 8; p++) {
+      const group = p < 4 ? items.slice(0, 4) : items.slice(4, 8);
+      await seedInteractions(server.app.orm, await signUp(), group.map((item) => ({ item, type: "like" as const, at })));
+    }
+    const models = new OrmModelStore(server.app.orm);
+    await run(runtime, "train-mf", {});
+    const stored = await models.load(MF_MODEL);
+    const model = decodeMfModel(stored!.data);
+    expect(model.trainedUsers).toBeGreaterThanOrEqual(8);
+    const vector = foldInUser(model, [{ itemId: items[0]!.id, weight: 0.8 }, { itemId: items[1]!.id, weight: 0.8 }]);
+    const score = (k: number) => mfScore(model, vector, items[k]!.id)!;
+    expect(Math.min(score(2), score(3))).toBeGreaterThan(Math.max(score(4), score(5), score(6), score(7)));
+
+    // A worker's scheduled run right after another's is skipped: the stored model stays.
+    await run(runtime, "train-mf", { ifOlderThanMs: 3_600_000 });
+    expect((await models.trainedAt(MF_MODEL))!.getTime()).toBe(stored!.trainedAt.getTime());
+
+    // Someone who joined after training liked items 0 and 1: the model was never trained on them,
+    // and still puts the rest of their group first, saying why.
+    const newcomer = await signUp();
+    await seedInteractions(server.app.orm, newcomer, [items[0]!, items[1]!].map((item) => ({ item, type: "like" as const, at: new Date() })));
+    const list = await runtime.generator.generate({ userId: newcomer, contentType: "movie" });
+    const top = list!.entries.slice(0, 2);
+    expect(top.map((e) => e.item.id).sort()).toEqual([items[2]!.id, items[3]!.id].sort());
+    for (const entry of top) expect(entry.reasons).toContain(TASTE_REASON);
+  }, 60_000);
 
   it("cleanup-expired deletes expired lists and keeps live ones", async () => {
     const user = await signUp();

@@ -18,6 +18,9 @@ import { indexIds, type MfModel } from "./model.js";
  *
  * User factors are not stored: production folds users in (foldInUser).
  */
+/** The name MF snapshots are stored under (model_snapshots.name). */
+export const MF_MODEL = "implicit-mf";
+
 const MAGIC = 0x31464d53; // "SMF1" read as a little-endian u32
 export const MF_FORMAT_VERSION = 1;
 const HEADER = 76;

@@ -30,10 +30,19 @@ export interface SolveTask {
  */
 export async function trainMfParallel(
   preferences: Iterable<MfPreference>,
-  options: TrainMfOptions & { readonly threads?: number } = {},
+  options: TrainMfOptions & {
+    readonly threads?: number;
+    /**
+     * Solve rows on helper threads only, leaving the calling thread's event loop free between
+     * Gramians (a worker process must keep confirming its other running jobs). Default: the caller
+     * takes a share too.
+     */
+    readonly offMainThread?: boolean;
+  } = {},
 ): Promise<MfModel> {
   const threads = Math.max(1, Math.min(8, Math.floor(options.threads ?? availableParallelism())));
-  if (threads === 1) return trainMf(preferences, options);
+  const offMain = options.offMainThread === true;
+  if (threads === 1 && !offMain) return trainMf(preferences, options);
   const job = prepareMf(preferences, options, (n) => new Float32Array(new SharedArrayBuffer(n * 4)));
   const { hyper } = job;
   const d = hyper.dim;
@@ -43,7 +52,7 @@ export async function trainMfParallel(
   const share = (c: Csr): Csr => ({ start: toShared(c.start), cols: toShared(c.cols), conf: toShared(c.conf) });
   const sharedJob: SharedJob = { hyper, byUser: share(job.byUser), byItem: share(job.byItem), userF: job.userF, itemF: job.itemF, gram };
 
-  const helpers = Array.from({ length: threads - 1 }, () => solveThread(sharedJob));
+  const helpers = Array.from({ length: offMain ? threads : threads - 1 }, () => solveThread(sharedJob));
   const run = (w: Worker, task: SolveTask) =>
     new Promise<void>((resolve, reject) => {
       const done = (message: unknown) => {
@@ -63,8 +72,10 @@ export async function trainMfParallel(
     const other = side === "users" ? sharedJob.itemF : sharedJob.userF;
     gram.set(gramian(other, otherCount, d));
     const bounds = splitByWork(rows.start, count, threads, d);
-    const pending = helpers.map((w, k) => run(w, { side, from: bounds[k + 1]!, to: bounds[k + 2]!, otherCount }));
-    solveRows(hyper, rows, bounds[0]!, bounds[1]!, own, other, gram, otherCount);
+    // Share k is rows bounds[k]..bounds[k+1]; the calling thread takes share 0 unless offMain.
+    const first = offMain ? 0 : 1;
+    const pending = helpers.map((w, k) => run(w, { side, from: bounds[k + first]!, to: bounds[k + first + 1]!, otherCount }));
+    if (!offMain) solveRows(hyper, rows, bounds[0]!, bounds[1]!, own, other, gram, otherCount);
     await Promise.all(pending);
   };
   try {

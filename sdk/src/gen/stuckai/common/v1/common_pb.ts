@@ -11,7 +11,8 @@
 // per bad field; calls worth retrying add `google.rpc.RetryInfo`.
 //
 // Reasons: VALIDATION_ERROR, EMAIL_TAKEN, INVALID_CREDENTIALS, UNAUTHENTICATED, TOKEN_EXPIRED,
-// TOKEN_INVALID, TOKEN_REUSED, TOKEN_REVOKED, PERMISSION_DENIED, RATE_LIMITED, NOT_FOUND,
+// TOKEN_INVALID, TOKEN_REUSED, TOKEN_REVOKED, PERMISSION_DENIED, RATE_LIMITED,
+// MESSAGE_TOO_LARGE (a request past the server's size limit; retrying it cannot help), NOT_FOUND,
 // NOT_IMPLEMENTED, UNAVAILABLE, DEADLINE_EXCEEDED, INTERNAL.
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
