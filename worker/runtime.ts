@@ -76,7 +76,6 @@ export function createJobRuntime(deps: {
   });
   const handlers = jobHandlers({
     generator,
-    signals: reads,
     store,
     analytics: new OrmItemAnalyticsStore(orm),
     interactionsSince: (since) => reads.interactionsSince(since),

@@ -8,6 +8,7 @@ import type { RecommendationCache } from "../../server/domain/ports/recommendati
 import type { ListCodec, RecommendationList } from "../../server/domain/recommendations/lists.js";
 import { toCacheKey } from "../../server/domain/recommendations/recommendations.js";
 import type { ItemSimilarity } from "../engine/item-similarity.js";
+import { foldInUser } from "../engine/mf/fold-in.js";
 import type { MfModel } from "../engine/mf/model.js";
 import { rank } from "../engine/rank.js";
 import { buildUserModel } from "../engine/user-model.js";
@@ -21,6 +22,12 @@ export interface GenerationSettings {
   readonly cacheTtlMs: number;
   /** Latest interactions of the user that shape the list. */
   readonly historyLimit: number;
+}
+
+/** One read of a user: their profile and latest history. */
+export interface UserRead {
+  readonly profile: ProfileRecord;
+  readonly history: { interactions: InteractionRecord[]; items: ContentItemRecord[] };
 }
 
 /** What generation reads about a user. */
@@ -49,6 +56,8 @@ export interface GeneratorDeps {
 
 /** Runs before each attempt; a change of the user's cache version while ranking means: rank again. */
 const MAX_ROUNDS = 3;
+/** Users whose folded-in MF vector is kept (a refresh ranks four lists from one history). */
+const FOLD_IN_MEMO = 1_000;
 
 /**
  * Makes one user's list of one content type with the engine and stores it: database first (one
@@ -58,16 +67,22 @@ const MAX_ROUNDS = 3;
  */
 export class Generator {
   private readonly now: () => Date;
+  /** Per model: user → their positives' signature and the vector folded in from them. */
+  private readonly foldIns = new WeakMap<MfModel, Map<string, { signature: string; vector: Float32Array }>>();
 
   constructor(private readonly deps: GeneratorDeps) {
     this.now = deps.now ?? (() => new Date());
   }
 
-  async generate(job: JobPayloads["generate"]): Promise<RecommendationList | undefined> {
+  /**
+   * `read`: the user's profile and history when the caller already has them (a refresh ranks four
+   * lists from one read); used for the first round only, since a later round means they changed.
+   */
+  async generate(job: JobPayloads["generate"], read?: UserRead): Promise<RecommendationList | undefined> {
     let list: RecommendationList | undefined;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const version = await this.deps.cache.userVersion(job.userId);
-      list = await this.rankList(job);
+      list = await this.rankList(job, round === 0 ? read : undefined);
       if (!list) return undefined;
       if (!(await this.deps.store.replace(list))) return undefined;
       const ttl = Math.min(this.deps.settings.cacheTtlMs, this.deps.settings.listTtlMs);
@@ -78,17 +93,23 @@ export class Generator {
     return list;
   }
 
-  private async rankList(job: JobPayloads["generate"]): Promise<RecommendationList | undefined> {
+  /** Reads what ranking needs of a user, for callers that make several lists of them. */
+  async readUser(userId: string): Promise<UserRead | undefined> {
+    const [profile, history] = await Promise.all([this.deps.signals.profile(userId), this.deps.signals.history(userId, this.deps.settings.historyLimit)]);
+    return profile ? { profile, history } : undefined;
+  }
+
+  private async rankList(job: JobPayloads["generate"], given: UserRead | undefined): Promise<RecommendationList | undefined> {
     const { userId, contentType } = job;
-    const [index, profile, history, similarity, mf] = await Promise.all([
+    const [index, read, similarity, mf] = await Promise.all([
       this.deps.indexes.get(contentType),
-      this.deps.signals.profile(userId),
-      this.deps.signals.history(userId, this.deps.settings.historyLimit),
+      given ?? this.readUser(userId),
       this.deps.similarity(),
       this.deps.mf?.(),
     ]);
     // No profile row: the account is gone (every account has one from registration on).
-    if (!profile) return undefined;
+    if (!read) return undefined;
+    const { profile, history } = read;
     const now = this.now();
     const user = buildUserModel({
       contentType,
@@ -104,7 +125,7 @@ export class Generator {
       index,
       user,
       ...(similarity ? { similarity } : {}),
-      ...(mf ? { mf: { model: mf } } : {}),
+      ...(mf ? { mf: { model: mf, userVector: this.userVector(mf, userId, user.positives) } } : {}),
       ...(location ? { location } : {}),
       now,
       limit: this.deps.settings.listSize,
@@ -130,6 +151,25 @@ export class Generator {
         };
       }),
     };
+  }
+
+  /**
+   * The user's MF vector, folded in once for the positives it came from: every content type's list
+   * folds in the same items (positives span all types), so a refresh pays for one solve, not four.
+   */
+  private userVector(model: MfModel, userId: string, positives: readonly { itemId: string; weight: number }[]): Float32Array {
+    let memo = this.foldIns.get(model);
+    if (!memo) this.foldIns.set(model, (memo = new Map()));
+    // Weights to 3 decimals: the decay between a refresh's four rankings must not defeat the memo.
+    const signature = positives.map((p) => `${p.itemId}:${p.weight.toFixed(3)}`).join(",");
+    const held = memo.get(userId);
+    if (held?.signature === signature) return held.vector;
+    const vector = foldInUser(model, positives);
+    memo.delete(userId);
+    memo.set(userId, { signature, vector });
+    // Oldest first in a Map's order: drop it once past the bound.
+    if (memo.size > FOLD_IN_MEMO) memo.delete(memo.keys().next().value!);
+    return vector;
   }
 
   private async publish(list: RecommendationList): Promise<void> {

@@ -10,7 +10,7 @@ import { encodeMfModel } from "../engine/mf/codec.js";
 import { mfPreferences, type MfPreference } from "../engine/mf/ials.js";
 import type { MfModel } from "../engine/mf/model.js";
 import { DAY_MS, DEFAULT_WEIGHTS, HOUR_MS, type EngineWeights } from "../engine/weights.js";
-import type { Generator, UserSignals } from "../generation/generator.js";
+import type { Generator } from "../generation/generator.js";
 import { encodeSimilarity } from "../generation/similarity-codec.js";
 import type { StoredModel } from "../generation/stored-model.js";
 import { popularity } from "./popularity.js";
@@ -19,7 +19,6 @@ export type JobHandlers = { [T in JobType]: JobHandler<T> };
 
 export interface JobHandlerDeps {
   readonly generator: Generator;
-  readonly signals: UserSignals;
   readonly store: Pick<RecommendationStore, "deleteExpired">;
   readonly analytics: {
     touchedBy(userId: string, since: Date): Promise<string[]>;
@@ -50,30 +49,35 @@ export function jobHandlers(deps: JobHandlerDeps): JobHandlers {
       await deps.generator.generate(payload);
     },
 
+    // Both read the user once for all their lists.
     "refresh-user": async ({ payload, signal }) => {
-      const profile = await deps.signals.profile(payload.userId);
-      if (!profile) return;
-      const point = profile.location;
+      const read = await deps.generator.readUser(payload.userId);
+      if (!read) return;
+      const point = read.profile.location;
       for (const contentType of CONTENT_KINDS) {
         if (signal.aborted) throw new Error("refresh-user aborted");
         const located = LOCATION_BOUND_KINDS.has(contentType) && point;
-        await deps.generator.generate({
+        const job = {
           userId: payload.userId,
           contentType,
           ...(located ? { geohash: encodeGeohash(point.latitude, point.longitude, deps.settings.geohashPrecision), ...point } : {}),
-        });
+        };
+        await deps.generator.generate(job, read);
       }
     },
 
     prefetch: async ({ payload, signal }) => {
+      const read = await deps.generator.readUser(payload.userId);
+      if (!read) return;
       for (const contentType of payload.contentTypes) {
         if (signal.aborted) throw new Error("prefetch aborted");
         const located = LOCATION_BOUND_KINDS.has(contentType) && payload.geohash;
-        await deps.generator.generate({
+        const job = {
           userId: payload.userId,
           contentType,
           ...(located ? { geohash: payload.geohash, latitude: payload.latitude, longitude: payload.longitude } : {}),
-        });
+        };
+        await deps.generator.generate(job, read);
       }
     },
 

@@ -4,6 +4,7 @@ import { nameUuid } from "../../../server/domain/ids.js";
 import type { RecommendationList } from "../../../server/domain/recommendations/lists.js";
 import { UserEntity } from "../../../server/persistence/entities/user.js";
 import { toItemRecord } from "../../../server/persistence/stores/catalog-store.js";
+import { openDatabase } from "../../../server/persistence/orm.js";
 import { OrmRecommendationStore } from "../../../server/persistence/stores/recommendation-store.js";
 import { client } from "../../helpers/clients.js";
 import { DATABASE_KINDS } from "../../helpers/databases.js";
@@ -75,6 +76,22 @@ describe.each(DATABASE_KINDS)("OrmRecommendationStore on %s", (kind) => {
     expect(sets.size).toBe(1);
     const found = await store.find({ userId: user, contentType: "music", geohash: "" }, new Date(base - 1));
     expect(rows).toHaveLength(found!.entries.length);
+  });
+
+  it.runIf(kind === "postgres")("skips the wait for the disk only in its own transaction: the connection's next writes are durable again", async () => {
+    // Two connections (migrating at start takes one for its lock), both asked at once afterwards: one
+    // of them is the session the replace used.
+    const orm = await openDatabase({ databaseUrl: server.db.databaseUrl, dataDir: server.db.dataDir, poolSize: 2 });
+    try {
+      const own = new OrmRecommendationStore(orm);
+      expect(await own.replace(listOf(await signUp(), items.slice(0, 2), new Date()))).toBe(true);
+      const ask = () => orm.em.getConnection().execute("select pg_backend_pid() as pid, current_setting('synchronous_commit') as setting, pg_sleep(0.2)");
+      const answers = (await Promise.all([ask(), ask()])).map(([row]) => row as { pid: number; setting: string });
+      expect(new Set(answers.map((a) => a.pid)).size).toBe(2);
+      expect(answers.map((a) => a.setting)).toEqual(["on", "on"]);
+    } finally {
+      await orm.close();
+    }
   });
 
   it("answers false instead of failing when the user was deleted meanwhile", async () => {

@@ -113,6 +113,11 @@ describe.each(DATABASE_KINDS)("job handlers on %s", (kind) => {
     const top = list!.entries.slice(0, 2);
     expect(top.map((e) => e.item.id).sort()).toEqual([items[2]!.id, items[3]!.id].sort());
     for (const entry of top) expect(entry.reasons).toContain(TASTE_REASON);
+
+    // Their taste moves to the other group: the next list is folded in from the new history.
+    await seedInteractions(server.app.orm, newcomer, [items[4]!, items[5]!, items[6]!].map((item) => ({ item, type: "save" as const, at: new Date() })));
+    const moved = await runtime.generator.generate({ userId: newcomer, contentType: "movie" });
+    expect(moved!.entries[0]!.item.id).toBe(items[7]!.id);
   }, 60_000);
 
   it("cleanup-expired deletes expired lists and keeps live ones", async () => {
