@@ -78,22 +78,6 @@ describe.each(DATABASE_KINDS)("OrmRecommendationStore on %s", (kind) => {
     expect(rows).toHaveLength(found!.entries.length);
   });
 
-  it.runIf(kind === "postgres")("skips the wait for the disk only in its own transaction: the connection's next writes are durable again", async () => {
-    // Two connections (migrating at start takes one for its lock), both asked at once afterwards: one
-    // of them is the session the replace used.
-    const orm = await openDatabase({ databaseUrl: server.db.databaseUrl, dataDir: server.db.dataDir, poolSize: 2 });
-    try {
-      const own = new OrmRecommendationStore(orm);
-      expect(await own.replace(listOf(await signUp(), items.slice(0, 2), new Date()))).toBe(true);
-      const ask = () => orm.em.getConnection().execute("select pg_backend_pid() as pid, current_setting('synchronous_commit') as setting, pg_sleep(0.2)");
-      const answers = (await Promise.all([ask(), ask()])).map(([row]) => row as { pid: number; setting: string });
-      expect(new Set(answers.map((a) => a.pid)).size).toBe(2);
-      expect(answers.map((a) => a.setting)).toEqual(["on", "on"]);
-    } finally {
-      await orm.close();
-    }
-  });
-
   it("answers false instead of failing when the user was deleted meanwhile", async () => {
     const user = await signUp();
     await server.app.orm.em.fork().nativeDelete(UserEntity, { id: user });
@@ -116,5 +100,37 @@ describe.each(DATABASE_KINDS)("OrmRecommendationStore on %s", (kind) => {
     expect(await store.deleteExpired(new Date(now))).toBeGreaterThanOrEqual(4);
     expect(await rowsOf(idle)).toHaveLength(0);
     expect(await rowsOf(active)).toHaveLength(2);
+  });
+});
+
+// Postgres only: SQLite has no per-transaction commit durability to get wrong.
+describe("OrmRecommendationStore on postgres, commit durability", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer("postgres");
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("skips the wait for the disk only in its own transaction: the connection's next writes are durable again", async () => {
+    // Two connections (migrating at start takes one for its lock), both asked at once afterwards: one
+    // of them is the session the replace used.
+    const orm = await openDatabase({ databaseUrl: server.db.databaseUrl, dataDir: server.db.dataDir, poolSize: 2 });
+    try {
+      const own = new OrmRecommendationStore(orm);
+      const userId = (await client(AuthService, "grpc", server.baseUrl).register({ email: "durable@example.com", password: "passw0rd-x", displayName: "D" })).user!.id;
+      const [item] = await seedItems(server.app.orm, [{ contentType: "music" }]);
+      const at = new Date();
+      const entry = { id: nameUuid(`${userId}:durable`), item: toItemRecord(item!), relevanceScore: 1, rankingPosition: 1, reasons: ["r"] };
+      const list: RecommendationList = { userId, contentType: "music", geohash: "", generatedAt: at, expiresAt: new Date(at.getTime() + 60_000), entries: [entry] };
+      expect(await own.replace(list)).toBe(true);
+      const ask = () => orm.em.getConnection().execute("select pg_backend_pid() as pid, current_setting('synchronous_commit') as setting, pg_sleep(0.2)");
+      const answers = (await Promise.all([ask(), ask()])).map(([row]) => row as { pid: number; setting: string });
+      expect(new Set(answers.map((a) => a.pid)).size).toBe(2);
+      expect(answers.map((a) => a.setting)).toEqual(["on", "on"]);
+    } finally {
+      await orm.close();
+    }
   });
 });
