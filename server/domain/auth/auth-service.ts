@@ -117,7 +117,7 @@ export class AuthService {
   /** Verifies an access token; the account must still exist, so a deleted user's tokens stop working at once. */
   async authenticate(accessToken: string): Promise<Principal> {
     const principal = this.deps.accessTokens.verify(accessToken, this.now());
-    if (!(await this.deps.store.findAccountById(principal.userId))) {
+    if (!(await this.deps.store.accountExists(principal.userId))) {
       throw new DomainError("unauthenticated", "TOKEN_REVOKED", "the token's account no longer exists");
     }
     return principal;

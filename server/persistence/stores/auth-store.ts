@@ -38,6 +38,12 @@ export class OrmAuthStore implements AuthStore {
     return row ? toAccount(row) : undefined;
   }
 
+  async accountExists(id: string) {
+    // A primary-key probe without building an entity: this runs before every authenticated call.
+    const rows = await this.orm.em.getConnection().execute("select 1 from users where id = ? limit 1", [id]);
+    return rows.length > 0;
+  }
+
   async findPasswordHash(userId: string) {
     const row = await this.em.findOne(UserEntity, { id: userId }, { populate: ["passwordHash"] });
     return row?.passwordHash;
