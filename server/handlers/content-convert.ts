@@ -1,6 +1,5 @@
 import { create } from "@bufbuild/protobuf";
 import type { JsonObject } from "@bufbuild/protobuf";
-import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { ContentType } from "../../sdk/src/gen/stuckai/common/v1/common_pb.js";
 import {
   ContentItemSchema,
@@ -89,20 +88,8 @@ export function toRecommendation(r: RecommendationRecord, item: ContentItemRecor
   });
 }
 
-// Entries of a list served again from memory (see DecodedLists) are the same objects: so are their
-// messages. Weak keys: a list dropped from memory takes its messages with it. Never mutated once built.
-const entryMessages = new WeakMap<ListEntry, Recommendation>();
-
 /** One entry of a served list; every entry of a list expires with it. */
 export function toListEntry(e: ListEntry, expiresAt: Date): Recommendation {
-  const held = entryMessages.get(e);
-  if (held?.expireTime && timestampMs(held.expireTime) === expiresAt.getTime()) return held;
-  const message = buildListEntry(e, expiresAt);
-  entryMessages.set(e, message);
-  return message;
-}
-
-function buildListEntry(e: ListEntry, expiresAt: Date): Recommendation {
   return create(RecommendationSchema, {
     id: e.id,
     item: toContentItem(e.item),

@@ -8,7 +8,6 @@ import type { ListEvents } from "../ports/list-events.js";
 import { LOCATION_BOUND_KINDS, type CacheKey, type RecommendationCache } from "../ports/recommendation-cache.js";
 import type { UserLifecycleHooks } from "../users/hooks.js";
 import type { ListPageTokens } from "./list-page-tokens.js";
-import { DecodedLists } from "./decoded-lists.js";
 import type { ListCodec, ListEntry, ListKey, RecommendationList, RecommendationStore } from "./lists.js";
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -38,9 +37,6 @@ export interface PageAnswer {
   /** Empty on the last page and while generating. */
   readonly nextPageToken: string;
 }
-
-/** Decoded cache entries kept for reuse (see DecodedLists): a few hundred active users' lists, ~15 MB. */
-const DECODED_LISTS_HELD = 256;
 
 export interface ListQuery {
   readonly contentType?: ContentKind;
@@ -78,7 +74,6 @@ export interface RecommendationsDeps {
  */
 export class Recommendations {
   private readonly now: () => Date;
-  private readonly decoded = new DecodedLists(DECODED_LISTS_HELD);
 
   constructor(private readonly deps: RecommendationsDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -188,8 +183,7 @@ export class Recommendations {
     const now = this.now();
     const cached = await this.deps.cache.get(cacheKey);
     if (cached && !cached.stale) {
-      const memoKey = `${key.userId}:${key.contentType}:${key.geohash}`;
-      const list = this.decoded.get(memoKey, cached.value) ?? this.decode(memoKey, cached.value);
+      const list = this.decode(cached.value);
       if (list && list.expiresAt > now) {
         this.deps.onCacheLookup?.(key.contentType, true);
         return { status: "ready", source: "cache", list };
@@ -213,11 +207,9 @@ export class Recommendations {
     return { status: "generating" };
   }
 
-  private decode(memoKey: string, bytes: Uint8Array): RecommendationList | undefined {
+  private decode(bytes: Uint8Array): RecommendationList | undefined {
     try {
-      const list = this.deps.codec.decode(bytes);
-      this.decoded.set(memoKey, bytes, list);
-      return list;
+      return this.deps.codec.decode(bytes);
     } catch (err) {
       this.report(err, "decode a cached list (treated as a miss)");
       return undefined;
