@@ -24,8 +24,9 @@ export interface GenerationSettings {
   readonly historyLimit: number;
 }
 
-/** One read of a user: their profile and latest history. */
+/** One read of a user: their profile and latest history, and their cache version read before them. */
 export interface UserRead {
+  readonly version: number;
   readonly profile: ProfileRecord;
   readonly history: { interactions: InteractionRecord[]; items: ContentItemRecord[] };
 }
@@ -75,40 +76,37 @@ export class Generator {
   }
 
   /**
-   * `read`: the user's profile and history when the caller already has them (a refresh ranks four
-   * lists from one read); used for the first round only, since a later round means they changed.
+   * `given`: the user's read when the caller already has it (a refresh ranks four lists from one
+   * read); used for the first round only, since a later round means the user changed meanwhile.
    */
-  async generate(job: JobPayloads["generate"], read?: UserRead): Promise<RecommendationList | undefined> {
+  async generate(job: JobPayloads["generate"], given?: UserRead): Promise<RecommendationList | undefined> {
     let list: RecommendationList | undefined;
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const version = await this.deps.cache.userVersion(job.userId);
-      list = await this.rankList(job, round === 0 ? read : undefined);
-      if (!list) return undefined;
+      const read = round === 0 && given ? given : await this.readUser(job.userId);
+      // No profile row: the account is gone (every account has one from registration on).
+      if (!read) return undefined;
+      list = await this.rankList(job, read);
       if (!(await this.deps.store.replace(list))) return undefined;
       const ttl = Math.min(this.deps.settings.cacheTtlMs, this.deps.settings.listTtlMs);
-      await this.deps.cache.set(toCacheKey(list), this.deps.codec.encode(list), ttl, { version });
-      if ((await this.deps.cache.userVersion(job.userId)) === version) break;
+      // The version read before the user's data: an interaction since then (even one before a
+      // shared read was handed to this call) fails the check and the list is made again.
+      await this.deps.cache.set(toCacheKey(list), this.deps.codec.encode(list), ttl, { version: read.version });
+      if ((await this.deps.cache.userVersion(job.userId)) === read.version) break;
     }
     if (list) await this.publish(list);
     return list;
   }
 
-  /** Reads what ranking needs of a user, for callers that make several lists of them. */
+  /** Reads what ranking needs of a user: their cache version first, then their profile and history. */
   async readUser(userId: string): Promise<UserRead | undefined> {
+    const version = await this.deps.cache.userVersion(userId);
     const [profile, history] = await Promise.all([this.deps.signals.profile(userId), this.deps.signals.history(userId, this.deps.settings.historyLimit)]);
-    return profile ? { profile, history } : undefined;
+    return profile ? { version, profile, history } : undefined;
   }
 
-  private async rankList(job: JobPayloads["generate"], given: UserRead | undefined): Promise<RecommendationList | undefined> {
+  private async rankList(job: JobPayloads["generate"], read: UserRead): Promise<RecommendationList> {
     const { userId, contentType } = job;
-    const [index, read, similarity, mf] = await Promise.all([
-      this.deps.indexes.get(contentType),
-      given ?? this.readUser(userId),
-      this.deps.similarity(),
-      this.deps.mf?.(),
-    ]);
-    // No profile row: the account is gone (every account has one from registration on).
-    if (!read) return undefined;
+    const [index, similarity, mf] = await Promise.all([this.deps.indexes.get(contentType), this.deps.similarity(), this.deps.mf?.()]);
     const { profile, history } = read;
     const now = this.now();
     const user = buildUserModel({

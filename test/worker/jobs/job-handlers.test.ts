@@ -8,7 +8,7 @@ import { jobMetrics } from "../../../server/observability/job-metrics.js";
 import { ContentItemEntity } from "../../../server/persistence/entities/content-item.js";
 import { RecommendationEntity } from "../../../server/persistence/entities/recommendation.js";
 import { OrmModelStore } from "../../../server/persistence/stores/model-store.js";
-import { recommendationAdapters } from "../../../server/recommendation-adapters.js";
+import { recommendationAdapters, type RecommendationAdapters } from "../../../server/recommendation-adapters.js";
 import { neighboursOf } from "../../../worker/engine/item-similarity.js";
 import { MF_MODEL, decodeMfModel } from "../../../worker/engine/mf/codec.js";
 import { foldInUser } from "../../../worker/engine/mf/fold-in.js";
@@ -28,6 +28,7 @@ function run<T extends JobType>(runtime: JobRuntime, type: T, payload: JobRun<T>
 describe.each(DATABASE_KINDS)("job handlers on %s", (kind) => {
   let server: TestServer;
   let runtime: JobRuntime;
+  let adapters: RecommendationAdapters;
   let n = 0;
   const signUp = async () =>
     (await client(AuthService, "grpc", server.baseUrl).register({ email: `jobs${++n}@example.com`, password: "passw0rd-x", displayName: "J" })).user!.id;
@@ -35,9 +36,10 @@ describe.each(DATABASE_KINDS)("job handlers on %s", (kind) => {
   beforeAll(async () => {
     server = await startTestServer(kind);
     const config = { redisUrl: undefined, recommendations: loadRecommendationConfig({}, []) };
+    adapters = recommendationAdapters(config, undefined, pino({ level: "silent" }));
     runtime = createJobRuntime({
       orm: server.app.orm,
-      adapters: recommendationAdapters(config, undefined, pino({ level: "silent" })),
+      adapters,
       config: config.recommendations,
       logger: pino({ level: "silent" }),
       metrics: jobMetrics(new Registry()),
@@ -119,6 +121,22 @@ describe.each(DATABASE_KINDS)("job handlers on %s", (kind) => {
     const moved = await runtime.generator.generate({ userId: newcomer, contentType: "movie" });
     expect(moved!.entries[0]!.item.id).toBe(items[7]!.id);
   }, 60_000);
+
+  it("a list made from a shared read sees an interaction logged after that read", async () => {
+    const [kept, disliked] = await seedItems(server.app.orm, [
+      { contentType: "music", title: "Kept", tags: ["jazz"] },
+      { contentType: "music", title: "Disliked", tags: ["jazz"] },
+    ]);
+    const user = await signUp();
+    await seedInteractions(server.app.orm, user, [{ item: kept!, type: "like", at: new Date(Date.now() - 60_000) }]);
+    // refresh-user reads once for four lists; the user dislikes an item before the third is made,
+    // as LogInteraction does it: the row first, then the cache version.
+    const read = await runtime.generator.readUser(user);
+    await seedInteractions(server.app.orm, user, [{ item: disliked!, type: "dislike", at: new Date() }]);
+    await adapters.cache.markStale(user);
+    const list = await runtime.generator.generate({ userId: user, contentType: "music" }, read);
+    expect(list!.entries.map((e) => e.item.id)).not.toContain(disliked!.id);
+  });
 
   it("cleanup-expired deletes expired lists and keeps live ones", async () => {
     const user = await signUp();
