@@ -4,6 +4,7 @@ import type { ContentKind } from "../../server/domain/content/kinds.js";
 import type { ContentItemRecord } from "../../server/domain/content/records.js";
 import { tagTerm, wordTerm, words } from "./terms.js";
 import { DEFAULT_WEIGHTS, type EngineWeights } from "./weights.js";
+import { TypedArrayBuilder } from "./typed-builder.js";
 
 /**
  * Postings shorter than this are scanned for distance instead of getting their own spatial index:
@@ -11,29 +12,7 @@ import { DEFAULT_WEIGHTS, type EngineWeights } from "./weights.js";
  */
 const SPATIAL_POSTINGS_MIN = 64;
 
-/** Appendable typed array, so a million items' term lists never live as a million JS arrays. */
-class Builder<A extends Uint32Array | Float32Array> {
-  private data: A;
-  length = 0;
-  constructor(private readonly make: (size: number) => A) {
-    this.data = make(1024);
-  }
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const bigger = this.make(this.data.length * 2);
-      bigger.set(this.data);
-      this.data = bigger;
-    }
-    this.data[this.length++] = v;
-  }
-  get(k: number): number {
-    return this.data[k]!;
-  }
-  done(): A {
-    return this.data.slice(0, this.length) as A;
-  }
-}
-const u32 = () => new Builder((size) => new Uint32Array(size));
+const u32 = () => new TypedArrayBuilder((size) => new Uint32Array(size));
 
 /** A spatial index over a subset of items; kdbush numbers its points 0..n-1, `item` maps them back. */
 interface PointSet {
@@ -113,7 +92,7 @@ export function buildCatalogIndex(
   // Pass 1: each item's terms with raw weights, flat.
   const start = new Uint32Array(n + 1);
   const termOf = u32();
-  const rawWeight = new Builder((size) => new Float32Array(size));
+  const rawWeight = new TypedArrayBuilder((size) => new Float32Array(size));
   const tagStart = new Uint32Array(n + 1);
   const tagOf = u32();
   const popularity = new Float32Array(n);

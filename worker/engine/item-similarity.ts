@@ -1,7 +1,8 @@
 import { CONTENT_KINDS, type ContentKind } from "../../server/domain/content/kinds.js";
 import type { InteractionRecord } from "../../server/domain/content/records.js";
+import { ItemPreference } from "./item-preference.js";
 import type { PositiveItem } from "./user-model.js";
-import { DAY_MS, DEFAULT_WEIGHTS, decay, type EngineWeights } from "./weights.js";
+import { DAY_MS, DEFAULT_WEIGHTS, type EngineWeights } from "./weights.js";
 
 /**
  * Item-to-item collaborative filtering: two items are similar when the same people reacted
@@ -44,8 +45,6 @@ export interface ItemSimilarityOptions {
   readonly mostEngagedPerType?: number;
 }
 
-const VERDICTS = new Set(["save", "like", "share", "dislike"]);
-
 /**
  * Cost: O(I log I) for I interactions, plus O(Σ m²) pairs for users with m kept items each
  * (typed-array sums, no per-pair maps), plus O(P log P) for sorting each item's P co-occurring
@@ -63,8 +62,8 @@ export function buildItemSimilarity(interactions: Iterable<InteractionRecord>, o
   const itemIds: string[] = [];
   const position = new Map<string, number>();
   const contentType: ContentKind[] = [];
-  // user → item position → { preference, latest verdict time, disliked }
-  const byUser = new Map<string, Map<number, { pref: number; verdictAt: number; disliked: boolean }>>();
+  // user → item position → what their interactions with it say
+  const byUser = new Map<string, Map<number, ItemPreference>>();
   for (const it of interactions) {
     let pos = position.get(it.contentItemId);
     if (pos === undefined) {
@@ -74,15 +73,9 @@ export function buildItemSimilarity(interactions: Iterable<InteractionRecord>, o
     }
     let items = byUser.get(it.userId);
     if (!items) byUser.set(it.userId, (items = new Map()));
-    const entry = items.get(pos) ?? { pref: 0, verdictAt: -Infinity, disliked: false };
-    items.set(pos, entry);
-    const at = it.createdAt.getTime();
-    const w = weights.interactions[it.interactionType];
-    if (w > 0) entry.pref = Math.max(entry.pref, w * (now === undefined ? 1 : decay(now - at, halfLife)));
-    if (VERDICTS.has(it.interactionType) && at >= entry.verdictAt) {
-      entry.verdictAt = at;
-      entry.disliked = it.interactionType === "dislike";
-    }
+    let entry = items.get(pos);
+    if (!entry) items.set(pos, (entry = new ItemPreference()));
+    entry.add(it, weights, now, halfLife);
   }
 
   const n = itemIds.length;
@@ -92,7 +85,7 @@ export function buildItemSimilarity(interactions: Iterable<InteractionRecord>, o
   const keptPrefList: number[] = [];
   for (const items of byUser.values()) {
     const kept = [...items]
-      .filter(([, e]) => e.pref > 0 && !e.disliked)
+      .filter(([, e]) => e.kept)
       .sort((a, b) => b[1].pref - a[1].pref || a[0] - b[0])
       .slice(0, maxItemsPerUser);
     for (const [a, ea] of kept) {

@@ -1,6 +1,8 @@
 import type { InteractionRecord } from "../../../server/domain/content/records.js";
 import { seededRandom } from "../synthetic-catalog.js";
-import { DAY_MS, DEFAULT_WEIGHTS, decay, type EngineWeights } from "../weights.js";
+import { ItemPreference } from "../item-preference.js";
+import { TypedArrayBuilder } from "../typed-builder.js";
+import { DAY_MS, DEFAULT_WEIGHTS, type EngineWeights } from "../weights.js";
 import { CgScratch, cgSolve, gramian, type RowProblem } from "./linalg.js";
 import { indexIds, type MfHyperParameters, type MfModel } from "./model.js";
 
@@ -18,8 +20,6 @@ export interface TrainMfOptions extends Partial<MfHyperParameters> {
   readonly onEpoch?: (epoch: number) => void;
 }
 
-const VERDICTS = new Set(["save", "like", "share", "dislike"]);
-
 /**
  * What each user's interactions say as MF preferences, the same way item similarity reads them:
  * per (user, item) the strongest positive interaction's weight (EngineWeights.interactions),
@@ -33,24 +33,17 @@ export function mfPreferences(
   const weights = options.weights ?? DEFAULT_WEIGHTS;
   const now = options.now?.getTime();
   const halfLife = weights.interactionHalfLifeDays * DAY_MS;
-  type Entry = { pref: number; verdictAt: number; disliked: boolean };
-  const byUser = new Map<string, Map<string, Entry>>();
+  const byUser = new Map<string, Map<string, ItemPreference>>();
   for (const it of interactions) {
     let items = byUser.get(it.userId);
     if (!items) byUser.set(it.userId, (items = new Map()));
     let entry = items.get(it.contentItemId);
-    if (!entry) items.set(it.contentItemId, (entry = { pref: 0, verdictAt: -Infinity, disliked: false }));
-    const at = it.createdAt.getTime();
-    const w = weights.interactions[it.interactionType];
-    if (w > 0) entry.pref = Math.max(entry.pref, w * (now === undefined ? 1 : decay(now - at, halfLife)));
-    if (VERDICTS.has(it.interactionType) && at >= entry.verdictAt) {
-      entry.verdictAt = at;
-      entry.disliked = it.interactionType === "dislike";
-    }
+    if (!entry) items.set(it.contentItemId, (entry = new ItemPreference()));
+    entry.add(it, weights, now, halfLife);
   }
   const out: MfPreference[] = [];
   for (const [userId, items] of byUser) {
-    for (const [itemId, e] of items) if (e.pref > 0 && !e.disliked) out.push({ userId, itemId, weight: e.pref });
+    for (const [itemId, e] of items) if (e.kept) out.push({ userId, itemId, weight: e.pref });
   }
   return out;
 }
@@ -172,32 +165,15 @@ export function finishMf(job: MfJob, options: TrainMfOptions): MfModel {
   };
 }
 
-/** Growable typed array, so a few million pairs never live as JS arrays of objects. */
-class Grow<A extends Uint32Array | Float32Array> {
-  data: A;
-  length = 0;
-  constructor(private readonly make: (n: number) => A) {
-    this.data = make(1024);
-  }
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const bigger = this.make(this.data.length * 2);
-      bigger.set(this.data);
-      this.data = bigger;
-    }
-    this.data[this.length++] = v;
-  }
-}
-
 /** Both sparse orientations of the preferences, each pair once (its largest weight). */
 function toCsr(preferences: Iterable<MfPreference>): { byUser: Csr; byItem: Csr; userIds: string[]; itemIds: string[] } {
   const userIds: string[] = [];
   const itemIds: string[] = [];
   const userOf = new Map<string, number>();
   const itemOf = new Map<string, number>();
-  const u = new Grow((n) => new Uint32Array(n));
-  const i = new Grow((n) => new Uint32Array(n));
-  const w = new Grow((n) => new Float32Array(n));
+  const u = new TypedArrayBuilder((n) => new Uint32Array(n));
+  const i = new TypedArrayBuilder((n) => new Uint32Array(n));
+  const w = new TypedArrayBuilder((n) => new Float32Array(n));
   for (const p of preferences) {
     if (!(p.weight > 0) || !Number.isFinite(p.weight)) continue;
     let ui = userOf.get(p.userId);
