@@ -8,16 +8,26 @@ const ENTRY = fileURLToPath(new URL("./page/app.ts", import.meta.url));
 
 /** Bundles page/app.ts for browsers: one ES module, every dependency inlined. */
 export async function bundlePage(): Promise<string> {
+  return (await bundleForBrowser(ENTRY)).text;
+}
+
+/**
+ * Bundles `entry` for browsers as one ES module, resolving packages from `workingDir` (default: this
+ * project); `inputs` lists every file that went in.
+ */
+export async function bundleForBrowser(entry: string, workingDir?: string): Promise<{ text: string; inputs: string[] }> {
   const result = await build({
-    entryPoints: [ENTRY],
+    entryPoints: [entry],
+    ...(workingDir ? { absWorkingDir: workingDir } : {}),
     bundle: true,
     platform: "browser",
     format: "esm",
     target: "es2022",
     write: false,
     logLevel: "silent",
+    metafile: true,
   });
-  return result.outputFiles[0]!.text;
+  return { text: result.outputFiles[0]!.text, inputs: Object.keys(result.metafile.inputs) };
 }
 
 /** Every way a bundle could still reach for Node: `node:` imports, bare built-ins, process.binding. */

@@ -2,10 +2,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { chromium, type BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { nodeBuiltinsIn, servePage, type PageServer } from "../../browser/page-server.js";
+import { bundleForBrowser, nodeBuiltinsIn, servePage, type PageServer } from "../../browser/page-server.js";
 import { startTestServer, type TestServer } from "../../helpers/server.js";
 import { consumerProject, packedSdk } from "../helpers/package.js";
 
@@ -33,19 +32,7 @@ describe.skipIf(!present && !process.env.CI)("@stuckai/sdk/web bundled by esbuil
     // The page is an app of its own that installed the published tarball; esbuild resolves
     // @stuckai/sdk/web through that project's node_modules and the package's exports map.
     consumer = await consumerProject(await packedSdk(), { "app.mjs": readFileSync(PAGE, "utf8") });
-    const out = await build({
-      entryPoints: [path.join(consumer, "app.mjs")],
-      absWorkingDir: consumer,
-      bundle: true,
-      platform: "browser",
-      format: "esm",
-      target: "es2022",
-      write: false,
-      logLevel: "silent",
-      metafile: true,
-    });
-    bundle = out.outputFiles[0]!.text;
-    inputs = Object.keys(out.metafile!.inputs);
+    ({ text: bundle, inputs } = await bundleForBrowser(path.join(consumer, "app.mjs"), consumer));
     page = await servePage(bundle);
     server = await startTestServer("sqlite", { STARTER_CATALOG: "always", CORS_ORIGINS: page.origin });
     profileDir = mkdtempSync(path.join(tmpdir(), "stuckai-sdk-chromium-"));
