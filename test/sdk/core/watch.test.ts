@@ -19,6 +19,16 @@ const L2 = list(READY, 1_000, ["a", "b"], MOVIE);
 const L3 = list(READY, 2_000, ["c", "a"], MOVIE);
 const ids = (ms: WatchRecommendationsResponse[]) => ms.map((m) => `${RecommendationStatus[m.status]}:${m.recommendations.map((r) => r.id).join(",")}`);
 
+/** The first `n` messages of a stream, leaving it with break (which cancels it). */
+async function firstMessages<T>(stream: AsyncIterable<T>, n: number): Promise<T[]> {
+  const seen: T[] = [];
+  for await (const m of stream) {
+    seen.push(m);
+    if (seen.length === n) break;
+  }
+  return seen;
+}
+
 async function until(check: () => boolean, what: string) {
   for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
   expect(check(), what).toBe(true);
@@ -92,11 +102,7 @@ describe.each(["connect", "grpc"] as const)("watchRecommendations over %s", (pro
         await untilCancelled(ctx);
       },
     ];
-    const seen: WatchRecommendationsResponse[] = [];
-    for await (const m of make().content.watchRecommendations({ contentType: MOVIE })) {
-      seen.push(m);
-      if (seen.length === 2) break;
-    }
+    const seen = await firstMessages(make().content.watchRecommendations({ contentType: MOVIE }), 2);
     expect(ids(seen)).toEqual(["READY:a,b", "READY:c,a"]);
     expect(reconnects).toHaveLength(1);
     expect(reconnects[0]!.error?.fromServer).toBe(false);
@@ -116,11 +122,7 @@ describe.each(["connect", "grpc"] as const)("watchRecommendations over %s", (pro
         await untilCancelled(ctx);
       },
     ];
-    const seen: WatchRecommendationsResponse[] = [];
-    for await (const m of make().content.watchRecommendations({ contentType: MOVIE })) {
-      seen.push(m);
-      if (seen.length === 2) break;
-    }
+    const seen = await firstMessages(make().content.watchRecommendations({ contentType: MOVIE }), 2);
     expect(ids(seen)).toEqual(["READY:a,b", "READY:c,a"]);
     expect(clock.sleeps).toEqual([250, 500, 1000, 250]);
   });
