@@ -1,5 +1,5 @@
-import { pino } from "pino";
 import { loadOrExit } from "../server/config/load-or-exit.js";
+import { createLogger } from "../server/logger.js";
 import { exitOnFatal } from "../server/observability/fatal.js";
 import { openDatabase } from "../server/persistence/orm.js";
 import { recommendationAdapters } from "../server/recommendation-adapters.js";
@@ -15,7 +15,7 @@ import { createJobRuntime } from "./runtime.js";
  */
 async function main(): Promise<void> {
   const config = loadOrExit("stuckai-worker", loadWorkerConfig);
-  const logger = pino({ level: config.logLevel, base: { service: "stuckai-worker" } });
+  const logger = createLogger(config.logLevel, "stuckai-worker");
   exitOnFatal(logger);
   const orm = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger, acquireTimeoutMs: config.dbAcquireTimeoutMs, queryTimeoutMs: config.dbQueryTimeoutMs, poolSize: config.dbPoolSize });
   const redis = connectRedis(config.redisUrl, logger);
