@@ -8,6 +8,7 @@ import type { ListEvents } from "../ports/list-events.js";
 import { LOCATION_BOUND_KINDS, type CacheKey, type RecommendationCache } from "../ports/recommendation-cache.js";
 import type { UserLifecycleHooks } from "../users/hooks.js";
 import type { ListPageTokens } from "./list-page-tokens.js";
+import { DecodedLists } from "./decoded-lists.js";
 import type { ListCodec, ListEntry, ListKey, RecommendationList, RecommendationStore } from "./lists.js";
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -37,6 +38,9 @@ export interface PageAnswer {
   /** Empty on the last page and while generating. */
   readonly nextPageToken: string;
 }
+
+/** Decoded cache entries kept for reuse (see DecodedLists): the lists of ~250 active users. */
+const DECODED_LISTS_HELD = 1_024;
 
 export interface ListQuery {
   readonly contentType?: ContentKind;
@@ -74,6 +78,7 @@ export interface RecommendationsDeps {
  */
 export class Recommendations {
   private readonly now: () => Date;
+  private readonly decoded = new DecodedLists(DECODED_LISTS_HELD);
 
   constructor(private readonly deps: RecommendationsDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -148,7 +153,8 @@ export class Recommendations {
         );
       },
       accountDeleted: async (userId) => {
-        // The rows went with the account (foreign keys); the cache is all that is left.
+        // The rows went with the account (foreign keys); the cache and this process's copies are all that is left.
+        this.decoded.forgetUser(userId);
         await this.sideEffect("purge cached lists of a deleted account", () => this.deps.cache.invalidateUser(userId));
       },
     };
@@ -183,7 +189,8 @@ export class Recommendations {
     const now = this.now();
     const cached = await this.deps.cache.get(cacheKey);
     if (cached && !cached.stale) {
-      const list = this.decode(cached.value);
+      const memoKey = DecodedLists.key(key);
+      const list = this.decoded.get(memoKey, cached.value) ?? this.decode(memoKey, cached.value);
       if (list && list.expiresAt > now) {
         this.deps.onCacheLookup?.(key.contentType, true);
         return { status: "ready", source: "cache", list };
@@ -207,9 +214,11 @@ export class Recommendations {
     return { status: "generating" };
   }
 
-  private decode(bytes: Uint8Array): RecommendationList | undefined {
+  private decode(memoKey: string, bytes: Uint8Array): RecommendationList | undefined {
     try {
-      return this.deps.codec.decode(bytes);
+      const list = this.deps.codec.decode(bytes);
+      this.decoded.set(memoKey, bytes, list);
+      return list;
     } catch (err) {
       this.report(err, "decode a cached list (treated as a miss)");
       return undefined;

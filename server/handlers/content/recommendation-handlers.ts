@@ -2,6 +2,7 @@ import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import type { ContentType } from "../../../sdk/src/gen/stuckai/common/v1/common_pb.js";
 import { create } from "@bufbuild/protobuf";
 import {
+  GetRecommendationsResponseSchema,
   RecommendationSource,
   RecommendationStatus,
   WatchRecommendationsResponseSchema,
@@ -13,6 +14,7 @@ import { DEFAULT_PAGE_SIZE, type ListAnswer, type Recommendations } from "../../
 import { contentKindOf, toContentTypeEnum, toListEntry } from "../content-convert.js";
 import { toTimestamp } from "../convert.js";
 import { requirePrincipal } from "../principal.js";
+import { binaryRequest, encodedEntries } from "./encoded-entries.js";
 
 type Handlers = Pick<ServiceImpl<typeof ContentService>, "getRecommendations" | "watchRecommendations" | "refreshRecommendations">;
 
@@ -30,14 +32,19 @@ export function recommendationHandlers(recommendations: Recommendations): Handle
       });
       if (answer.status !== "ready") return { status: RecommendationStatus.GENERATING, source: RecommendationSource.NONE };
       const { list } = answer;
-      return {
-        recommendations: entries.map((e) => toListEntry(e, list.expiresAt)),
+      const fields = {
         status: RecommendationStatus.READY,
         source: SOURCES[answer.source],
         nextPageToken,
         generateTime: toTimestamp(list.generatedAt),
         expireTime: toTimestamp(list.expiresAt),
       };
+      if (!binaryRequest(ctx.requestHeader.get("content-type"))) {
+        return { ...fields, recommendations: entries.map((e) => toListEntry(e, list.expiresAt)) };
+      }
+      const response = create(GetRecommendationsResponseSchema, fields);
+      response.$unknown = encodedEntries(entries, list.expiresAt);
+      return response;
     },
 
     async *watchRecommendations(req, ctx: HandlerContext) {

@@ -1,3 +1,4 @@
+import { equals } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -5,13 +6,14 @@ import { AuthService } from "../../../sdk/src/gen/stuckai/auth/v1/auth_pb.js";
 import { ContentType } from "../../../sdk/src/gen/stuckai/common/v1/common_pb.js";
 import {
   ContentService,
+  GetRecommendationsResponseSchema,
   InteractionType,
   RecommendationSource,
   RecommendationStatus,
   type Recommendation,
 } from "../../../sdk/src/gen/stuckai/content/v1/content_pb.js";
 import { UserService } from "../../../sdk/src/gen/stuckai/user/v1/user_pb.js";
-import { client } from "../../helpers/clients.js";
+import { client, TRANSPORTS } from "../../helpers/clients.js";
 import { spawnServer, type ServerProcess } from "../../helpers/process.js";
 import { flushUserCache, haversineKm, nextReadyList, uniqueQueuePrefix } from "../../helpers/recommendations.js";
 import { startTestServer, type TestServer } from "../../helpers/server.js";
@@ -92,6 +94,22 @@ describe("recommendations end to end: Postgres, Redis and a worker process", () 
     expect(page2.nextPageToken).toBe("");
     expect(page2.recommendations[0]!.rankingPosition).toBe(31);
     expect(new Set([...page1.recommendations, ...page2.recommendations].map((r) => r.item!.id)).size).toBe(50);
+  });
+
+  it("serves a cached list identically over every protocol, binary and JSON, on repeated hits", async () => {
+    const u = await signUp();
+    await nextReadyList(u.content, { contentType: ContentType.MOVIE, pageSize: 20 });
+    const expected = await u.content.getRecommendations({ contentType: ContentType.MOVIE, pageSize: 20 });
+    expect(expected.source).toBe(RecommendationSource.CACHE);
+    expect(expected.recommendations).toHaveLength(20);
+    // Twice per protocol: the second hit answers entries encoded for an earlier answer.
+    for (const transport of [...TRANSPORTS, ...TRANSPORTS]) {
+      const got = await client(ContentService, transport, server.baseUrl, u.token).getRecommendations({ contentType: ContentType.MOVIE, pageSize: 20 });
+      expect(got.source, transport).toBe(RecommendationSource.CACHE);
+      expect(got.$unknown, transport).toBeUndefined();
+      expect(equals(GetRecommendationsResponseSchema, got, expected), transport).toBe(true);
+    }
+    expect(expected.recommendations.every((r) => r.item?.metadata && r.expireTime)).toBe(true);
   });
 
   it("gives two users with opposite interests different top items", async () => {
