@@ -1,7 +1,7 @@
 import { CONTENT_KINDS } from "../../server/domain/content/kinds.js";
 import type { InteractionRecord } from "../../server/domain/content/records.js";
 import { encodeGeohash } from "../../server/domain/geo/geohash.js";
-import type { JobHandler, JobType } from "../../server/domain/ports/job-queue.js";
+import type { JobHandler, JobPayloads, JobType } from "../../server/domain/ports/job-queue.js";
 import { LOCATION_BOUND_KINDS } from "../../server/domain/ports/recommendation-cache.js";
 import type { RecommendationStore } from "../../server/domain/recommendations/lists.js";
 import type { InteractionCounts } from "../../server/persistence/stores/item-analytics-store.js";
@@ -10,7 +10,7 @@ import { encodeMfModel } from "../engine/mf/codec.js";
 import { mfPreferences, type MfPreference } from "../engine/mf/ials.js";
 import type { MfModel } from "../engine/mf/model.js";
 import { DAY_MS, DEFAULT_WEIGHTS, HOUR_MS, type EngineWeights } from "../engine/weights.js";
-import type { Generator } from "../generation/generator.js";
+import type { Generator, UserRead } from "../generation/generator.js";
 import { encodeSimilarity } from "../generation/similarity-codec.js";
 import type { StoredModel } from "../generation/stored-model.js";
 import { popularity } from "./popularity.js";
@@ -49,36 +49,41 @@ export function jobHandlers(deps: JobHandlerDeps): JobHandlers {
       await deps.generator.generate(payload);
     },
 
-    // Both read the user once for all their lists.
+    // Both read the user once for all their lists, and make the lists side by side: one list's
+    // database and cache writes overlap the next one's ranking instead of following it.
     "refresh-user": async ({ payload, signal }) => {
       const read = await deps.generator.readUser(payload.userId);
       if (!read) return;
       const point = read.profile.location;
-      for (const contentType of CONTENT_KINDS) {
-        if (signal.aborted) throw new Error("refresh-user aborted");
-        const located = LOCATION_BOUND_KINDS.has(contentType) && point;
-        const job = {
+      await generateAll(
+        read,
+        CONTENT_KINDS.map((contentType) => ({
           userId: payload.userId,
           contentType,
-          ...(located ? { geohash: encodeGeohash(point.latitude, point.longitude, deps.settings.geohashPrecision), ...point } : {}),
-        };
-        await deps.generator.generate(job, read);
-      }
+          ...(LOCATION_BOUND_KINDS.has(contentType) && point
+            ? { geohash: encodeGeohash(point.latitude, point.longitude, deps.settings.geohashPrecision), ...point }
+            : {}),
+        })),
+        signal,
+        "refresh-user",
+      );
     },
 
     prefetch: async ({ payload, signal }) => {
       const read = await deps.generator.readUser(payload.userId);
       if (!read) return;
-      for (const contentType of payload.contentTypes) {
-        if (signal.aborted) throw new Error("prefetch aborted");
-        const located = LOCATION_BOUND_KINDS.has(contentType) && payload.geohash;
-        const job = {
+      await generateAll(
+        read,
+        payload.contentTypes.map((contentType) => ({
           userId: payload.userId,
           contentType,
-          ...(located ? { geohash: payload.geohash, latitude: payload.latitude, longitude: payload.longitude } : {}),
-        };
-        await deps.generator.generate(job, read);
-      }
+          ...(LOCATION_BOUND_KINDS.has(contentType) && payload.geohash
+            ? { geohash: payload.geohash, latitude: payload.latitude, longitude: payload.longitude }
+            : {}),
+        })),
+        signal,
+        "prefetch",
+      );
     },
 
     "cleanup-expired": async ({ payload }) => {
@@ -117,6 +122,12 @@ export function jobHandlers(deps: JobHandlerDeps): JobHandlers {
       await deps.mf.publish(model, encodeMfModel(model), at);
     },
   };
+
+  /** One user's lists from one read, all started at once. */
+  async function generateAll(read: UserRead, jobs: readonly JobPayloads["generate"][], signal: AbortSignal, job: JobType): Promise<void> {
+    if (signal.aborted) throw new Error(`${job} aborted`);
+    await Promise.all(jobs.map((payload) => deps.generator.generate(payload, read)));
+  }
 
   /** Everyone's interactions within the models' window, read page by page. */
   async function recentInteractions(at: Date, signal: AbortSignal, job: JobType): Promise<InteractionRecord[]> {

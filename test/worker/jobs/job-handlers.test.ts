@@ -3,6 +3,9 @@ import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthService } from "../../../sdk/src/gen/stuckai/auth/v1/auth_pb.js";
 import { loadRecommendationConfig } from "../../../server/config/recommendations.js";
+import { CONTENT_KINDS } from "../../../server/domain/content/kinds.js";
+import { jsonListCodec } from "../../../server/domain/recommendations/json-list-codec.js";
+import { toCacheKey } from "../../../server/domain/recommendations/recommendations.js";
 import type { JobRun, JobType } from "../../../server/domain/ports/job-queue.js";
 import { jobMetrics } from "../../../server/observability/job-metrics.js";
 import { ContentItemEntity } from "../../../server/persistence/entities/content-item.js";
@@ -121,6 +124,20 @@ describe.each(DATABASE_KINDS)("job handlers on %s", (kind) => {
     const moved = await runtime.generator.generate({ userId: newcomer, contentType: "movie" });
     expect(moved!.entries[0]!.item.id).toBe(items[7]!.id);
   }, 60_000);
+
+  it("refresh-user makes all four of the user's lists, each stored and cached", async () => {
+    const user = await signUp();
+    const items = await seedItems(server.app.orm, [{ contentType: "music", tags: ["jazz"] }, { contentType: "movie", tags: ["drama"] }]);
+    await seedInteractions(server.app.orm, user, [{ item: items[0]!, type: "like", at: new Date(Date.now() - 60_000) }]);
+    await run(runtime, "refresh-user", { userId: user });
+    for (const contentType of CONTENT_KINDS) {
+      const cached = await adapters.cache.get(toCacheKey({ userId: user, contentType, geohash: "" }));
+      expect(cached, contentType).toBeDefined();
+      expect(jsonListCodec.decode(cached!.value).contentType).toBe(contentType);
+    }
+    const stored = await server.app.orm.em.fork().find(RecommendationEntity, { userId: user }, { fields: ["contentType"] });
+    expect(stored.map((r) => r.contentType)).toEqual(expect.arrayContaining(["music", "movie"]));
+  });
 
   it("a list made from a shared read sees an interaction logged after that read", async () => {
     const [kept, disliked] = await seedItems(server.app.orm, [
