@@ -18,9 +18,9 @@ export const BENCH_HEADER = "x-stuckai-bench";
 
 /**
  * The benchmark's ceiling (`npm run bench`, BENCH_CEILING=true only): GetRecommendations answered
- * with a precomputed 20-item list of real starter movies (encoded once), with no interceptor, auth or I/O, on the
- * same port, listener and protocol stack as every RPC. What a cached answer costs beyond it is what
- * the request path adds.
+ * with a precomputed 20-item list of real starter movies (encoded once), with no interceptor, auth
+ * or I/O, on the same port, listener and protocol stack as every RPC. What a cached answer costs
+ * beyond it is what the request path adds.
  */
 export function benchCeiling(): ReturnType<typeof connectNodeAdapter> {
   const now = new Date();
