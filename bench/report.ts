@@ -72,6 +72,10 @@ export interface BenchResults {
     workersRssMb?: { beforeLoad: number[]; end: number[] };
     /** [seconds since the server listened, RSS MB] every second. */
     rssSeries: [number, number][];
+    /** Floors of the V8 heap in use over the load (see heapFloors in run.ts). */
+    heapUsedMb?: { firstQuarterFloor?: number; lastQuarterFloor?: number };
+    /** [seconds since the server listened, heap used MB] every second. */
+    heapSeries?: [number, number][];
     logBytes: number;
     warnings: number;
     warningSamples: string[];
@@ -221,6 +225,10 @@ export function formatTable(results: BenchResults): string {
         (r.minUnderLoad !== undefined ? `${f(r.minUnderLoad, 0)}–${f(r.maxUnderLoad, 0)} MB under load (sampled every second); ` : "") +
         `log ${(results.server.logBytes / 2 ** 20).toFixed(1)} MB, ${results.server.warnings} warnings or errors`,
     );
+    const h = results.server.heapUsedMb;
+    if (h?.firstQuarterFloor !== undefined) {
+      out.push(`server heap in use (floor, GC sawtooth removed): ${f(h.firstQuarterFloor, 0)} MB in the first quarter of the load, ${f(h.lastQuarterFloor, 0)} MB in the last`);
+    }
     for (const w of results.server.warningSamples.slice(0, 5)) out.push(`  ${w}`);
   }
   if (results.goals) {

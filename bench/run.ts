@@ -26,7 +26,7 @@ import { formatProfile, summarizeProfile } from "./profile-summary.js";
 import type { CallSpec, UnaryPhase, UnaryResult, WatchResult } from "./protocol.js";
 import { evaluateGoals, formatTable, type BenchResults, type LoadRow, type MissSection, type RequestSection, type WorkerSizeResult } from "./report.js";
 import { createBenchDatabase, seedCatalog, seedInteractions, seedUsersDirectly, storedListCount, storedModels, syntheticProfiles, type SeededCatalog } from "./seed.js";
-import { sleep } from "./stats.js";
+import { heapFloors, sleep } from "./stats.js";
 import type { WorkerBenchInput, WorkerBenchResult } from "./worker-bench.js";
 
 const SECTIONS = ["ceiling", "cache", "database", "miss", "writes", "worker"] as const;
@@ -239,6 +239,13 @@ function httpGet(url: string): Promise<{ status: number; body: string }> {
   });
 }
 
+/** `nodejs_heap_size_used_bytes` from the server's Prometheus endpoint (undefined if it does not answer). */
+async function heapUsedBytes(port: number): Promise<number | undefined> {
+  const { body } = await httpGet(`http://127.0.0.1:${port}/metrics`);
+  const m = /^nodejs_heap_size_used_bytes\s+([\d.e+]+)/m.exec(body);
+  return m ? Number(m[1]) : undefined;
+}
+
 async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>, everyMs = 250): Promise<number> {
   const start = performance.now();
   for (;;) {
@@ -436,11 +443,16 @@ async function requestPath(options: Options, results: BenchResults, prefix: stri
   );
   cleanup.add("stop server", () => server.stop());
   const rssSeries: [number, number][] = [];
+  const heapSeries: [number, number][] = [];
   const serverStart = performance.now();
   const listening = rssBytes(server.pid);
   const sampler = setInterval(() => {
+    const at = Math.round((performance.now() - serverStart) / 1000);
     const r = rssBytes(server.pid);
-    if (r !== undefined) rssSeries.push([Math.round((performance.now() - serverStart) / 1000), mb(r)!]);
+    if (r !== undefined) rssSeries.push([at, mb(r)!]);
+    // The V8 heap in use, from the server's own /metrics: RSS keeps what the heap grew to, the heap's
+    // floor says whether anything is kept.
+    heapUsedBytes(port).then((h) => h !== undefined && heapSeries.push([at, mb(h)!]), () => undefined);
   }, 1_000);
   cleanup.add("rss sampler", async () => clearInterval(sampler));
 
@@ -587,6 +599,8 @@ async function requestPath(options: Options, results: BenchResults, prefix: stri
     },
     workersRssMb: { beforeLoad: workersBefore, end: workersEnd },
     rssSeries,
+    heapUsedMb: heapFloors(heapSeries.filter(([t]) => t >= loadStart)),
+    heapSeries,
     logBytes: warnings.bytes,
     warnings: warnings.warnings + workerWarnings.reduce((a, w) => a + w.warnings, 0),
     warningSamples: [...warnings.samples, ...workerWarnings.flatMap((w, i) => w.samples.map((x) => `worker-${i + 1}: ${x}`))],

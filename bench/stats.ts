@@ -66,3 +66,14 @@ export function splitFrames(buffer: Buffer): { frames: { compressed: boolean; me
   }
   return { frames, rest: buffer.subarray(offset) };
 }
+
+/**
+ * The lowest heap sample of the first and of the last quarter of the load: single samples ride the
+ * garbage collector's sawtooth, the floors are what survived collection.
+ */
+export function heapFloors(series: readonly [number, number][]): { firstQuarterFloor?: number; lastQuarterFloor?: number } {
+  const quarter = Math.floor(series.length / 4);
+  if (quarter === 0) return {};
+  const floor = (part: readonly [number, number][]) => Math.min(...part.map(([, v]) => v));
+  return { firstQuarterFloor: floor(series.slice(0, quarter)), lastQuarterFloor: floor(series.slice(-quarter)) };
+}

@@ -97,6 +97,9 @@ describe("npm run bench -- --quick", () => {
 
     expect(results.server!.rssMb.beforeLoad).toBeGreaterThan(0);
     expect(results.server!.rssMb.end).toBeGreaterThan(0);
+    // The heap is read from the server's /metrics every second under load.
+    expect(results.server!.heapUsedMb?.firstQuarterFloor).toBeGreaterThan(0);
+    expect(results.server!.heapUsedMb?.lastQuarterFloor).toBeGreaterThan(0);
     expect(results.goals!.length).toBeGreaterThan(0);
   });
 });
