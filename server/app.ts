@@ -104,7 +104,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     events: adapters.events,
     pageTokens: new ListPageTokens(deriveKey(jwt, "list-page-tokens")),
     profileLocation: async (userId) => (await profileStore.get(userId))?.location,
-    settings: { cacheTtlMs: config.recommendations.cacheTtlMs, geohashPrecision: config.recommendations.geohashPrecision, analyticsDelayMs: 5_000, watchRecheckMs: 30_000 },
+    settings: { cacheTtlMs: config.recommendations.cacheTtlMs, geohashPrecision: config.recommendations.geohashPrecision, analyticsDelayMs: 5_000, watchRecheckMs: 30_000, memoLists: config.recommendations.memoLists },
     onCacheLookup: (contentType, hit) => cacheLookups.inc({ content_type: contentType, result: hit ? "hit" : "miss" }),
     onError: (err, what) => logger.warn({ err: err.message }, `recommendations: ${what} failed`),
   });

@@ -13,6 +13,8 @@ export interface RecommendationConfig {
   readonly listTtlMs: number;
   /** Recommendations per stored list; pages are cut from it. */
   readonly listSize: number;
+  /** Cached lists an API process keeps decoded (and encoded) for repeated hits; 0 keeps none. */
+  readonly memoLists: number;
   /** Geohash precision of the cells keying place and event lists (5: about 4.9 km). */
   readonly geohashPrecision: number;
   /** Prefix of the queue's and the list events' Redis keys, so deployments (and tests) can share a Redis. */
@@ -47,6 +49,7 @@ export function loadRecommendationConfig(env: Env, problems: string[]): Recommen
     cacheTtlMs: int("RECOMMENDATION_CACHE_TTL_SECONDS", 1800, 1, 86_400, " (seconds)") * 1000,
     listTtlMs: int("RECOMMENDATION_TTL_SECONDS", 7200, 60, 7 * 86_400, " (seconds)") * 1000,
     listSize: int("RECOMMENDATION_LIST_SIZE", 50, 1, 100),
+    memoLists: int("RECOMMENDATION_MEMO_LISTS", 1024, 0, 100_000),
     geohashPrecision: int("GEOHASH_PRECISION", 5, 3, 8),
     queuePrefix,
     inProcessJobs,

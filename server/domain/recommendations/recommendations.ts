@@ -26,6 +26,8 @@ export interface RecommendationSettings {
   readonly analyticsDelayMs: number;
   /** A watch re-reads the list this often even without an event (events are at-most-once). */
   readonly watchRecheckMs: number;
+  /** Cache entries kept decoded for repeated hits (DecodedLists); 0 keeps none. */
+  readonly memoLists: number;
 }
 
 export type ListAnswer =
@@ -38,9 +40,6 @@ export interface PageAnswer {
   /** Empty on the last page and while generating. */
   readonly nextPageToken: string;
 }
-
-/** Decoded cache entries kept for reuse (see DecodedLists): the lists of ~250 active users. */
-const DECODED_LISTS_HELD = 1_024;
 
 export interface ListQuery {
   readonly contentType?: ContentKind;
@@ -78,10 +77,11 @@ export interface RecommendationsDeps {
  */
 export class Recommendations {
   private readonly now: () => Date;
-  private readonly decoded = new DecodedLists(DECODED_LISTS_HELD);
+  private readonly decoded: DecodedLists;
 
   constructor(private readonly deps: RecommendationsDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.decoded = new DecodedLists(deps.settings.memoLists);
   }
 
   /** One page of the user's list; starts generation when there is none. */

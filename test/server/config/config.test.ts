@@ -33,6 +33,12 @@ describe("loadConfig", () => {
     }
   });
 
+  it("reads RECOMMENDATION_MEMO_LISTS: 1024 by default, 0 turns the memo off, a negative or fractional count is refused", () => {
+    expect(loadConfig({}).recommendations.memoLists).toBe(1024);
+    expect(loadConfig({ RECOMMENDATION_MEMO_LISTS: "0" }).recommendations.memoLists).toBe(0);
+    for (const bad of ["-1", "1.5", "lots"]) expect(problems({ RECOMMENDATION_MEMO_LISTS: bad })).toEqual([expect.stringContaining("RECOMMENDATION_MEMO_LISTS")]);
+  });
+
   it("normalises ADMIN_EMAILS", () => {
     expect([...loadConfig({ ADMIN_EMAILS: " A@B.co , ,c@d.io" }).adminEmails]).toEqual(["a@b.co", "c@d.io"]);
   });

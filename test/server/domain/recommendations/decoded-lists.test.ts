@@ -29,6 +29,13 @@ describe("DecodedLists", () => {
     expect(held.get("c", bytes)?.userId).toBe("c");
   });
 
+  it("holds nothing with a capacity of 0", () => {
+    const held = new DecodedLists(0);
+    held.set("k", new Uint8Array([1]), list("a"));
+    expect(held.size).toBe(0);
+    expect(held.get("k", new Uint8Array([1]))).toBeUndefined();
+  });
+
   it("forgets every list of an erased user and only theirs", () => {
     const held = new DecodedLists(8);
     const bytes = new Uint8Array([7]);

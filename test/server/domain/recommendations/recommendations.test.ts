@@ -96,7 +96,7 @@ function setup(overrides: { profileLocation?: typeof LISBON } = {}) {
     events,
     pageTokens: new ListPageTokens(randomBytes(32)),
     profileLocation: async () => overrides.profileLocation,
-    settings: { cacheTtlMs: 60_000, geohashPrecision: 5, analyticsDelayMs: 1_000, watchRecheckMs: 60_000 },
+    settings: { cacheTtlMs: 60_000, geohashPrecision: 5, analyticsDelayMs: 1_000, watchRecheckMs: 60_000, memoLists: 16 },
     now: () => NOW,
     onCacheLookup,
     onError,
