@@ -72,7 +72,7 @@ export interface BenchResults {
     workersRssMb?: { beforeLoad: number[]; end: number[] };
     /** [seconds since the server listened, RSS MB] every second. */
     rssSeries: [number, number][];
-    /** Floors of the V8 heap in use over the load (see heapFloors in run.ts). */
+    /** Floors of the V8 heap in use over the load (see heapFloors in stats.ts). */
     heapUsedMb?: { firstQuarterFloor?: number; lastQuarterFloor?: number };
     /** [seconds since the server listened, heap used MB] every second. */
     heapSeries?: [number, number][];
