@@ -19,19 +19,23 @@ export class DecodedLists {
     return `${list.userId}:${list.contentType}:${list.geohash}`;
   }
 
-  get(key: string, bytes: Uint8Array): RecommendationList | undefined {
+  /**
+   * The list the bytes held for `key` decode to: the one held when their digest matches, else
+   * `decode(bytes)`, which is then held (a throwing `decode` leaves nothing held).
+   */
+  decode(key: string, bytes: Uint8Array, decode: (bytes: Uint8Array) => RecommendationList): RecommendationList {
+    if (this.capacity === 0) return decode(bytes);
+    const digest = digestOf(bytes);
     const entry = this.held.get(key);
-    if (!entry || !entry.digest.equals(digestOf(bytes))) return undefined;
     this.held.delete(key);
-    this.held.set(key, entry);
-    return entry.list;
-  }
-
-  set(key: string, bytes: Uint8Array, list: RecommendationList): void {
-    if (this.capacity === 0) return;
-    this.held.delete(key);
-    this.held.set(key, { digest: digestOf(bytes), list });
+    if (entry?.digest.equals(digest)) {
+      this.held.set(key, entry);
+      return entry.list;
+    }
+    const list = decode(bytes);
+    this.held.set(key, { digest, list });
     if (this.held.size > this.capacity) this.held.delete(this.held.keys().next().value!);
+    return list;
   }
 
   /** Drops every list of the user (an erased account leaves no copy behind). */

@@ -189,8 +189,7 @@ export class Recommendations {
     const now = this.now();
     const cached = await this.deps.cache.get(cacheKey);
     if (cached && !cached.stale) {
-      const memoKey = DecodedLists.key(key);
-      const list = this.decoded.get(memoKey, cached.value) ?? this.decode(memoKey, cached.value);
+      const list = this.decode(DecodedLists.key(key), cached.value);
       if (list && list.expiresAt > now) {
         this.deps.onCacheLookup?.(key.contentType, true);
         return { status: "ready", source: "cache", list };
@@ -216,9 +215,7 @@ export class Recommendations {
 
   private decode(memoKey: string, bytes: Uint8Array): RecommendationList | undefined {
     try {
-      const list = this.deps.codec.decode(bytes);
-      this.decoded.set(memoKey, bytes, list);
-      return list;
+      return this.decoded.decode(memoKey, bytes, (b) => this.deps.codec.decode(b));
     } catch (err) {
       this.report(err, "decode a cached list (treated as a miss)");
       return undefined;
