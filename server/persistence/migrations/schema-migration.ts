@@ -8,6 +8,11 @@ export abstract class SchemaMigration extends Migration {
     return this.getKnex().schema;
   }
 
+  /** Postgres-only objects (functions) are skipped on SQLite. */
+  protected postgres(): boolean {
+    return this.getKnex().client.dialect === "postgresql";
+  }
+
   protected addAll(...builders: Knex.SchemaBuilder[]): void {
     for (const b of builders) for (const q of b.toSQL()) this.addSql(q.sql);
   }

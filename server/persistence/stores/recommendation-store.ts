@@ -1,5 +1,4 @@
 import { ForeignKeyConstraintViolationException, type MikroORM } from "@mikro-orm/core";
-import type { EntityManager } from "@mikro-orm/core";
 import type { ListKey, RecommendationList, RecommendationStore } from "../../domain/recommendations/lists.js";
 import { ContentItemEntity } from "../entities/content-item.js";
 import { InteractionEntity } from "../entities/interaction.js";
@@ -7,10 +6,11 @@ import { RecommendationEntity, type RecommendationRow } from "../entities/recomm
 import { toItemRecord } from "./catalog-store.js";
 
 /**
- * Stored lists on MikroORM. A list is replaced in one transaction that, on Postgres, first takes a
- * transaction-scoped advisory lock on the list's key: two jobs writing the same list then run one
- * after the other, so the table never holds two sets of one key (SQLite serialises writers anyway).
- * That transaction does not wait for its commit to reach the disk (see lockKey).
+ * Stored lists on MikroORM. A list is replaced atomically: on Postgres by one call of
+ * `replace_recommendation_list` (migration 0005), which takes a transaction-scoped advisory lock on
+ * the list's key, so two jobs writing the same list run one after the other and the table never
+ * holds two sets of one key, and which does not wait for its commit to reach the disk (a list is
+ * derived data any request regenerates); on SQLite in one ORM transaction (SQLite serialises writers).
  */
 export class OrmRecommendationStore implements RecommendationStore {
   private readonly postgres: boolean;
@@ -44,6 +44,38 @@ export class OrmRecommendationStore implements RecommendationStore {
   }
 
   async replace(list: RecommendationList): Promise<boolean> {
+    try {
+      if (this.postgres) await this.replaceOnPostgres(list);
+      else await this.replaceWithOrm(list);
+      return true;
+    } catch (err) {
+      // The account (or an item) was deleted while the list was being made: nothing to store.
+      if (err instanceof ForeignKeyConstraintViolationException) return false;
+      throw err;
+    }
+  }
+
+  /** One call of the function of migration 0005 (lock, delete, insert; no wait for the disk). */
+  private async replaceOnPostgres(list: RecommendationList): Promise<void> {
+    const entries = list.entries.map((e) => ({
+      id: e.id,
+      item: e.item.id,
+      score: e.relevanceScore,
+      position: e.rankingPosition,
+      reasons: e.reasons,
+      km: e.distanceKm ?? null,
+    }));
+    const args = [list.userId, list.contentType, list.geohash, list.generatedAt, list.expiresAt, JSON.stringify(entries)];
+    try {
+      await this.orm.em.getConnection().execute("select replace_recommendation_list(?, ?, ?, ?, ?, ?::jsonb)", args);
+    } catch (err) {
+      // A raw call's error comes from the driver as is: give it the ORM's types, as the ORM path's have.
+      throw err instanceof Error ? this.orm.em.getDriver().convertException(err) : err;
+    }
+  }
+
+  /** SQLite: one transaction (SQLite serialises writers, so two sets of one key cannot interleave). */
+  private async replaceWithOrm(list: RecommendationList): Promise<void> {
     const rows: RecommendationRow[] = list.entries.map((e) => ({
       id: e.id,
       userId: list.userId,
@@ -57,18 +89,10 @@ export class OrmRecommendationStore implements RecommendationStore {
       generatedAt: list.generatedAt,
       expiresAt: list.expiresAt,
     }));
-    try {
-      await this.orm.em.fork().transactional(async (em) => {
-        if (this.postgres) await lockKey(em, list);
-        await em.nativeDelete(RecommendationEntity, { userId: list.userId, contentType: list.contentType, geohash: list.geohash });
-        if (rows.length > 0) await em.insertMany(RecommendationEntity, rows);
-      });
-      return true;
-    } catch (err) {
-      // The account (or an item) was deleted while the list was being made: nothing to store.
-      if (err instanceof ForeignKeyConstraintViolationException) return false;
-      throw err;
-    }
+    await this.orm.em.fork().transactional(async (em) => {
+      await em.nativeDelete(RecommendationEntity, { userId: list.userId, contentType: list.contentType, geohash: list.geohash });
+      if (rows.length > 0) await em.insertMany(RecommendationEntity, rows);
+    });
   }
 
   async deleteUser(userId: string): Promise<number> {
@@ -99,21 +123,4 @@ export class OrmRecommendationStore implements RecommendationStore {
       .slice(0, limit)
       .map((r) => ({ userId: r.userId, contentType: r.contentType, geohash: r.geohash }));
   }
-}
-
-/**
- * Also commits this transaction without waiting for its WAL flush (`synchronous_commit` off, for this
- * transaction only): a list is derived data that any request regenerates, so losing the last fraction
- * of a second of lists in a Postgres crash costs nothing, while waiting for the disk on each of a
- * user's four lists was most of a generation job's time. Still atomic and crash-consistent.
- */
-async function lockKey(em: EntityManager, key: ListKey): Promise<void> {
-  await em
-    .getConnection()
-    .execute(
-      "select set_config('synchronous_commit', 'off', true), pg_advisory_xact_lock(hashtext(?))",
-      [`recommendations:${key.userId}:${key.contentType}:${key.geohash}`],
-      "all",
-      em.getTransactionContext(),
-    );
 }

@@ -84,6 +84,18 @@ describe.each(DATABASE_KINDS)("OrmRecommendationStore on %s", (kind) => {
     expect(await store.replace(listOf(user, items.slice(0, 2), new Date()))).toBe(false);
   });
 
+  it("answers false when an item was deleted meanwhile, and keeps the previous list whole", async () => {
+    const user = await signUp();
+    const [doomed] = await seedItems(server.app.orm, [{ contentType: "music", title: "Doomed" }]);
+    const at = Date.now() - 1000;
+    await store.replace(listOf(user, items.slice(0, 3), new Date(at)));
+    await server.app.orm.em.getConnection().execute("delete from content_items where id = ?", [doomed!.id]);
+    expect(await store.replace(listOf(user, [items[3]!, doomed!], new Date(at + 1)))).toBe(false);
+    const found = await store.find({ userId: user, contentType: "music", geohash: "" }, new Date());
+    expect(found?.entries.map((e) => e.item.title)).toEqual(["Album 0", "Album 1", "Album 2"]);
+    expect(found?.generatedAt.getTime()).toBe(at);
+  });
+
   it("deletes a user's lists, expired lists, and finds lists about to expire for active users only", async () => {
     const active = await signUp();
     const idle = await signUp();
