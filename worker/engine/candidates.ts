@@ -48,7 +48,13 @@ export function eventEndMs(index: CatalogIndex, position: number, weights: Engin
 export function generateCandidates(q: CandidateQuery): Candidates {
   const { index, weights, now } = q;
   const isEvent = index.contentType === "event";
-  const accept = (i: number) => !q.excluded.has(index.items[i]!.id) && (!isEvent || eventEndMs(index, i, weights) > now);
+  // By position: the spatial queries call accept for every item they visit.
+  const excluded = new Set<number>();
+  for (const id of q.excluded) {
+    const i = index.position(id);
+    if (i !== undefined) excluded.add(i);
+  }
+  const accept = (i: number) => (excluded.size === 0 || !excluded.has(i)) && (!isEvent || eventEndMs(index, i, weights) > now);
   const bounds = weights.candidates;
   const seen = new Set<number>();
   const positions: number[] = [];

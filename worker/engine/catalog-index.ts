@@ -33,6 +33,8 @@ export interface CatalogIndex {
   /** Term id of a term key ("tag:jazz", "word:jazz"), if any item has it. */
   termId(term: string): number | undefined;
   termKey(termId: number): string;
+  /** Term ids run 0 .. termCount - 1. */
+  readonly termCount: number;
   isTag(termId: number): boolean;
   /** Inverse document frequency of a term: rare terms say more about a match. */
   idf(termId: number): number;
@@ -221,6 +223,7 @@ export function buildCatalogIndex(
     position: (itemId) => byId.get(itemId),
     termId: (term) => termIds.get(term),
     termKey: (termId) => termKeys[termId]!,
+    termCount,
     isTag: (termId) => isTagTerm[termId] === 1,
     idf: (termId) => idf[termId]!,
     vectorStart: start,

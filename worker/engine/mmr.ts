@@ -28,17 +28,27 @@ export function diversify(pool: readonly MmrCandidate[], count: number, lambda: 
   const spread = max - min;
   const relevance = pool.map((c) => (spread > 0 ? (c.score - min) / spread : 1));
 
+  // Each candidate's largest tag count so far, kept up to date from the tags of each pick (through
+  // an inverted list of the pool's tags), so a pick scans the pool once instead of re-reading every
+  // candidate's tags: O(pool × tags + count × pool) in all.
+  const withTag = new Map<number, number[]>();
+  pool.forEach((c, i) => {
+    for (const t of c.tags) {
+      const list = withTag.get(t);
+      if (list) list.push(i);
+      else withTag.set(t, [i]);
+    }
+  });
+  const most = new Float64Array(pool.length);
+  const tagCount = new Map<number, number>();
   const picked: number[] = [];
   const taken = new Uint8Array(pool.length);
-  const tagCount = new Map<number, number>();
   while (picked.length < Math.min(count, pool.length)) {
     let best = -1;
     let bestValue = -Infinity;
     for (let i = 0; i < pool.length; i++) {
       if (taken[i]) continue;
-      let most = 0;
-      for (const t of pool[i]!.tags) most = Math.max(most, tagCount.get(t) ?? 0);
-      const value = lambda * relevance[i]! - ((1 - lambda) * most) / (picked.length + 1);
+      const value = lambda * relevance[i]! - ((1 - lambda) * most[i]!) / (picked.length + 1);
       // Strictly greater: ties keep the pool's order, which is the deterministic relevance order.
       if (value > bestValue) {
         best = i;
@@ -47,7 +57,11 @@ export function diversify(pool: readonly MmrCandidate[], count: number, lambda: 
     }
     taken[best] = 1;
     picked.push(best);
-    for (const t of pool[best]!.tags) tagCount.set(t, (tagCount.get(t) ?? 0) + 1);
+    for (const t of pool[best]!.tags) {
+      const n = (tagCount.get(t) ?? 0) + 1;
+      tagCount.set(t, n);
+      for (const i of withTag.get(t)!) if (most[i]! < n) most[i] = n;
+    }
   }
   return picked;
 }

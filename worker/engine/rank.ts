@@ -6,6 +6,7 @@ import { collaborativeScores, engagementOf, type CollaborativeScore, type ItemSi
 import { foldInUser } from "./mf/fold-in.js";
 import { dotRow, type MfModel } from "./mf/model.js";
 import { diversify } from "./mmr.js";
+import { topK } from "./top-k.js";
 import {
   POPULAR_REASON,
   TASTE_REASON,
@@ -123,16 +124,15 @@ export function rank(input: RankInput): RankResult {
     limit,
   });
 
-  const userWeight = new Map<number, number>();
-  for (const [id, v] of userVector) userWeight.set(id, v.weight);
+  // The user's weights by term id in the index's dense scratch array (zeroed again below), so the
+  // cosine of each candidate reads an array instead of hashing each of its terms.
+  const userWeight = scratchOf(index);
+  for (const [id, v] of userVector) userWeight[id] = v.weight;
   const { vectorStart, vectorTerm, vectorWeight } = index;
   const cosine = (position: number): number => {
     if (userNorm === 0) return 0;
     let dot = 0;
-    for (let k = vectorStart[position]!, end = vectorStart[position + 1]!; k < end; k++) {
-      const u = userWeight.get(vectorTerm[k]!);
-      if (u !== undefined) dot += vectorWeight[k]! * u;
-    }
+    for (let k = vectorStart[position]!, end = vectorStart[position + 1]!; k < end; k++) dot += vectorWeight[k]! * userWeight[vectorTerm[k]!]!;
     return Math.max(0, dot / userNorm);
   };
 
@@ -147,6 +147,13 @@ export function rank(input: RankInput): RankResult {
   // Signals per candidate in flat arrays: a full ranking scores thousands of items per call.
   const { positions } = candidates;
   const count = positions.length;
+  // Collaborative scores by catalog position (those of other content types drop out here), so the
+  // loop below does not look each candidate's id up.
+  const cfAt = new Map<number, CollaborativeScore>();
+  for (const [id, c] of cf) {
+    const position = index.position(id);
+    if (position !== undefined) cfAt.set(position, c);
+  }
   const content = new Float64Array(count);
   const collaborative = new Float64Array(count);
   const popularity = new Float64Array(count);
@@ -159,7 +166,7 @@ export function rank(input: RankInput): RankResult {
   let maxMf = 0;
   for (let k = 0; k < count; k++) {
     const position = positions[k]!;
-    const c = cf.size > 0 ? cf.get(index.items[position]!.id) : undefined;
+    const c = cfAt.size > 0 ? cfAt.get(position) : undefined;
     content[k] = cosine(position);
     collaborative[k] = c?.score ?? 0;
     because[k] = c?.because;
@@ -170,17 +177,20 @@ export function rank(input: RankInput): RankResult {
     maxCf = Math.max(maxCf, collaborative[k]!);
     maxMf = Math.max(maxMf, mfRaw[k]!);
   }
+  for (const id of userVector.keys()) userWeight[id] = 0;
   // A model that knows nothing of this user (or none at all) says nothing: its weight is shared out.
   const mix = effectiveMix(weights.mix[kind], location !== undefined, maxMf > 0);
   const distanceHalfKm = (candidates.radiusKm ?? 1) * weights.distanceHalfOfRadius;
 
   const score = new Float64Array(count);
-  const hash = new Uint32Array(count);
   const anyDistance = candidates.distanceKm.size > 0;
-  const pushedDown = user.pushDown.size > 0;
+  const pushDownAt = new Map<number, number>();
+  for (const [id, factor] of user.pushDown) {
+    const position = index.position(id);
+    if (position !== undefined) pushDownAt.set(position, factor);
+  }
   for (let k = 0; k < count; k++) {
     const position = positions[k]!;
-    const id = index.items[position]!.id;
     const d = anyDistance ? candidates.distanceKm.get(position) : undefined;
     let blended =
       mix.content * (maxContent > 0 ? content[k]! / maxContent : 0) +
@@ -189,16 +199,20 @@ export function rank(input: RankInput): RankResult {
       mix.popularity * popularity[k]! +
       mix.soonness * (kind === "event" ? soonness(index.startMs(position), now, weights.soonnessHalfLifeHours) : 0) +
       mix.mf * (maxMf > 0 ? Math.max(0, mfRaw[k]!) / maxMf : 0);
-    if (pushedDown) blended *= user.pushDown.get(id) ?? 1;
+    if (pushDownAt.size > 0) blended *= pushDownAt.get(position) ?? 1;
     score[k] = Math.min(1, Math.max(0, blended));
-    hash[k] = fnv1a(id);
   }
   // Equal scores (common at cold start) fall back to a hash of the id, not the id itself, so the
   // list is not the alphabetically first items; the id decides only hash collisions.
-  const byScore = Array.from({ length: count }, (_, k) => k).sort(
-    (a, b) => score[b]! - score[a]! || hash[a]! - hash[b]! || compareIds(index.items[positions[a]!]!.id, index.items[positions[b]!]!.id),
+  const hash = lookup(idHashes, idHashes, index, fnv1a);
+  const poolSize = Math.max(limit, limit * weights.mmrPoolFactor);
+  const byScore = topK(score, poolSize).sort(
+    (a, b) =>
+      score[b]! - score[a]! ||
+      hash(positions[a]!) - hash(positions[b]!) ||
+      compareIds(index.items[positions[a]!]!.id, index.items[positions[b]!]!.id),
   );
-  const pool = byScore.slice(0, Math.max(limit, limit * weights.mmrPoolFactor)).map(
+  const pool = byScore.slice(0, poolSize).map(
     (k): Scored => ({
       position: positions[k]!,
       score: score[k]!,
@@ -316,6 +330,7 @@ function effectiveMix(mix: ScoreMix, hasLocation: boolean, hasMf: boolean): Scor
  */
 type PositionLookup = (position: number) => number;
 const mfRows = new WeakMap<object, WeakMap<CatalogIndex, PositionLookup>>();
+const idHashes = new WeakMap<object, WeakMap<CatalogIndex, PositionLookup>>();
 const engagementRows = new WeakMap<object, WeakMap<CatalogIndex, PositionLookup>>();
 function lookup(
   cache: WeakMap<object, WeakMap<CatalogIndex, PositionLookup>>,
@@ -338,6 +353,14 @@ function lookup(
     };
     byIndex.set(index, found);
   }
+  return found;
+}
+
+/** One zeroed array per index, as long as its term space (ranking is synchronous, so one is enough). */
+const scratch = new WeakMap<CatalogIndex, Float64Array>();
+function scratchOf(index: CatalogIndex): Float64Array {
+  let found = scratch.get(index);
+  if (!found) scratch.set(index, (found = new Float64Array(index.termCount)));
   return found;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { diversify } from "../../../worker/engine/mmr.js";
+import { diversify, type MmrCandidate } from "../../../worker/engine/mmr.js";
 
 // Ten strong items sharing tag 1, five a little weaker with tags of their own, and a weak tail.
 const pool = [
@@ -8,7 +8,45 @@ const pool = [
   ...Array.from({ length: 5 }, (_, n) => ({ score: 0.1, tags: [300 + n] })),
 ];
 
+/** The greedy loop as written in the definition: every candidate's tags re-read at every pick. */
+function reference(pool: readonly MmrCandidate[], count: number, lambda: number): number[] {
+  const max = pool[0]!.score;
+  const min = Math.min(...pool.map((c) => c.score));
+  const relevance = pool.map((c) => (max > min ? (c.score - min) / (max - min) : 1));
+  const picked: number[] = [];
+  const tagCount = new Map<number, number>();
+  while (picked.length < Math.min(count, pool.length)) {
+    let best = -1;
+    let bestValue = -Infinity;
+    pool.forEach((c, i) => {
+      if (picked.includes(i)) return;
+      const most = Math.max(0, ...c.tags.map((t) => tagCount.get(t) ?? 0));
+      const value = lambda * relevance[i]! - ((1 - lambda) * most) / (picked.length + 1);
+      if (value > bestValue) [best, bestValue] = [i, value];
+    });
+    picked.push(best);
+    for (const t of pool[best]!.tags) tagCount.set(t, (tagCount.get(t) ?? 0) + 1);
+  }
+  return picked;
+}
+
 describe("diversify", () => {
+  it("picks what the definition's greedy loop picks, on random pools with shared and repeated tags", () => {
+    let a = 7;
+    const next = () => ((a = (Math.imul(a, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    for (let round = 0; round < 40; round++) {
+      const size = 1 + Math.floor(next() * 120);
+      const pool = Array.from({ length: size }, () => ({
+        score: Math.floor(next() * 20) / 20,
+        tags: Array.from({ length: Math.floor(next() * 5) }, () => Math.floor(next() * 12)),
+      })).sort((x, y) => y.score - x.score);
+      const count = 1 + Math.floor(next() * 40);
+      for (const lambda of [0, 0.3, 0.7, 0.95]) {
+        expect(diversify(pool, count, lambda), `round ${round}, λ ${lambda}`).toEqual(reference(pool, count, lambda));
+      }
+    }
+  });
+
   it("is plain relevance order at λ = 1", () => {
     expect(diversify(pool, 10, 1)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });

@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { topK } from "../../../worker/engine/top-k.js";
+
+/** A small deterministic generator (mulberry32), so a failure replays. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe("topK", () => {
+  it("holds exactly what the first k of a full sort holds, ties at the cut included", () => {
+    for (let seed = 1; seed <= 50; seed++) {
+      const next = random(seed);
+      const n = 1 + Math.floor(next() * 400);
+      const k = 1 + Math.floor(next() * 60);
+      // Few distinct values, so ties at the cut are common.
+      const score = Float64Array.from({ length: n }, () => Math.floor(next() * 12) / 12);
+      const sorted = Array.from(score.keys()).sort((a, b) => score[b]! - score[a]! || a - b);
+      const got = topK(score, k);
+      const cut = score[sorted[Math.min(k, n) - 1]!]!;
+      const expected = sorted.filter((i) => score[i]! >= cut).sort((a, b) => a - b);
+      expect(got, `seed ${seed}`).toEqual(expected);
+      // So sorting what it returns and taking k gives the full sort's first k.
+      expect([...got].sort((a, b) => score[b]! - score[a]! || a - b).slice(0, k)).toEqual(sorted.slice(0, k));
+    }
+  });
+
+  it("returns everything when k covers the input, and nothing for k = 0", () => {
+    expect(topK(Float64Array.from([0.2, 0.9, 0.5]), 3)).toEqual([0, 1, 2]);
+    expect(topK(Float64Array.from([0.2, 0.9, 0.5]), 10)).toEqual([0, 1, 2]);
+    expect(topK(Float64Array.from([0.2, 0.9, 0.5]), 0)).toEqual([]);
+    expect(topK(Float64Array.from([0.2, 0.9, 0.5]), 1)).toEqual([1]);
+  });
+});
