@@ -8,8 +8,8 @@ export interface CandidateQuery {
   readonly excluded: ReadonlySet<string>;
   /** The user's strongest terms first (term ids of this index). */
   readonly seedTerms: readonly number[];
-  /** Item ids scored by collaborative filtering. */
-  readonly collaborative: Iterable<string>;
+  /** Catalog positions of the items scored by collaborative filtering. */
+  readonly collaborative: Iterable<number>;
   readonly similarity?: ItemSimilarity;
   /** Only for places and events. */
   readonly location?: GeoPoint;
@@ -64,14 +64,19 @@ export function generateCandidates(q: CandidateQuery): Candidates {
       positions.push(i);
     }
   };
-  const engaged = q.similarity ? Array.from(q.similarity.mostEngaged[index.contentType], (k) => q.similarity!.itemIds[k]!) : [];
+  const engaged = q.similarity ? engagedPositions(q.similarity, index) : [];
+  const accepted = (positions: Iterable<number>) => {
+    const out: number[] = [];
+    for (const i of positions) if (accept(i)) out.push(i);
+    return out;
+  };
   const known = (ids: Iterable<string>) => {
     const out: number[] = [];
     for (const id of ids) {
       const i = index.position(id);
-      if (i !== undefined && accept(i)) out.push(i);
+      if (i !== undefined) out.push(i);
     }
-    return out;
+    return accepted(out);
   };
 
   const located = (index.contentType === "place" || index.contentType === "event") && q.location;
@@ -80,8 +85,8 @@ export function generateCandidates(q: CandidateQuery): Candidates {
     if (!located) return { positions, distanceKm: new Map(), widened: false };
   } else if (!located) {
     for (const t of q.seedTerms.slice(0, bounds.terms)) for (const i of index.mostPopularWith(t, bounds.perTerm)) if (accept(i)) add(i);
-    for (const i of known(q.collaborative)) add(i);
-    for (const i of known(engaged)) add(i);
+    for (const i of accepted(q.collaborative)) add(i);
+    for (const i of accepted(engaged)) add(i);
     // The head is filtered after slicing, so a user who excluded the whole head gets fewer, not a scan.
     for (const i of index.mostPopular(bounds.head)) if (accept(i)) add(i);
     return { positions, distanceKm: new Map(), widened: false };
@@ -116,7 +121,24 @@ export function generateCandidates(q: CandidateQuery): Candidates {
   for (const t of q.seedTerms.slice(0, bounds.terms)) {
     for (const i of index.nearestWith(t, latitude, longitude, bounds.perTermNearby, radiusKm, accept)) addNear(i);
   }
-  for (const i of known(q.collaborative)) addNear(i);
-  for (const i of known(engaged)) addNear(i);
+  for (const i of accepted(q.collaborative)) addNear(i);
+  for (const i of accepted(engaged)) addNear(i);
   return { positions, distanceKm, radiusKm, startKm: rule.startKm, widened };
+}
+
+/** The similarity model's most engaged items of the index's type as catalog positions, once per (model, index). */
+const engagedByModel = new WeakMap<ItemSimilarity, WeakMap<CatalogIndex, readonly number[]>>();
+function engagedPositions(similarity: ItemSimilarity, index: CatalogIndex): readonly number[] {
+  let byIndex = engagedByModel.get(similarity);
+  if (!byIndex) engagedByModel.set(similarity, (byIndex = new WeakMap()));
+  let found = byIndex.get(index);
+  if (!found) {
+    const positions: number[] = [];
+    for (const k of similarity.mostEngaged[index.contentType]) {
+      const i = index.position(similarity.itemIds[k]!);
+      if (i !== undefined) positions.push(i);
+    }
+    byIndex.set(index, (found = positions));
+  }
+  return found;
 }

@@ -111,11 +111,18 @@ export function rank(input: RankInput): RankResult {
     .map(([id]) => id);
 
   const cf = similarity ? collaborativeScores(similarity, user.positives, weights.candidates.seeds) : new Map<string, CollaborativeScore>();
+  // By catalog position (those of other content types drop out here): candidate generation and
+  // scoring then never look an id up again.
+  const cfAt = new Map<number, CollaborativeScore>();
+  for (const [id, c] of cf) {
+    const position = index.position(id);
+    if (position !== undefined) cfAt.set(position, c);
+  }
   const candidates = generateCandidates({
     index,
     excluded: user.excluded,
     seedTerms,
-    collaborative: cf.keys(),
+    collaborative: cfAt.keys(),
     ...(input.candidateIds ? { only: input.candidateIds } : {}),
     ...(similarity ? { similarity } : {}),
     ...(location ? { location } : {}),
@@ -147,13 +154,6 @@ export function rank(input: RankInput): RankResult {
   // Signals per candidate in flat arrays: a full ranking scores thousands of items per call.
   const { positions } = candidates;
   const count = positions.length;
-  // Collaborative scores by catalog position (those of other content types drop out here), so the
-  // loop below does not look each candidate's id up.
-  const cfAt = new Map<number, CollaborativeScore>();
-  for (const [id, c] of cf) {
-    const position = index.position(id);
-    if (position !== undefined) cfAt.set(position, c);
-  }
   const content = new Float64Array(count);
   const collaborative = new Float64Array(count);
   const popularity = new Float64Array(count);
