@@ -214,7 +214,7 @@ export function formatTable(results: BenchResults): string {
         ].join(" "),
       );
     }
-    out.push("(items: total over the four types, a quarter each; job = the refresh-user handler making all four lists of one user, Postgres reads and list write included, one user at a time; engine = buildUserModel + rank × 4 from preloaded inputs; reads, writes = the job's profile and history reads and its four list transactions, timed alone, ms per user)");
+    out.push("(items: total over the four types, a quarter each; job = the refresh-user handler making all four lists of one user, Postgres reads and list write included, one user at a time; engine = buildUserModel + rank × 4 from preloaded inputs; reads, writes = the job's read of the user (cache version, profile, history; items the catalog indexes hold are not read) and its four list writes, timed alone, ms per user)");
     if (s.worker.jobMsRatio1MTo100k !== undefined) out.push(`1M vs 100k per-user time: job ×${f(s.worker.jobMsRatio1MTo100k)}, engine ×${f(s.worker.engineMsRatio1MTo100k)}`);
   }
   if (results.server) {

@@ -746,9 +746,10 @@ async function workerSection(s: Settings, results: BenchResults, cleanup: Cleanu
     const result = await runWorkerBench(input, dir ? ["--cpu-prof", "--cpu-prof-dir", dir] : []);
     const file = dir ? mainThreadProfile(dir) : undefined;
     if (file) {
-      const summary = summarizeProfile(file, 25);
+      // The job path only: training would otherwise be most of the profile.
+      const summary = summarizeProfile(file, 25, [result.jobWindowUs]);
       (result as { profile?: unknown }).profile = summary;
-      log(`worker ${size} CPU profile:\n${formatProfile(summary)}`);
+      log(`worker ${size} CPU profile of the refresh-user runs:\n${formatProfile(summary)}`);
     }
     sizes.push({ ...result, seedSeconds });
     log(`worker ${size}: ${result.jobMsPerUser.mean.toFixed(1)} ms/user (job), ${result.engineMsPerUser.mean.toFixed(1)} ms/user (engine), peak RSS ${result.rssMb.peak} MB, ${((performance.now() - t) / 1000).toFixed(0)} s`);

@@ -40,6 +40,15 @@ export class CatalogIndexes {
     return entry.index;
   }
 
+  /** The item as the loaded indexes hold it, if one does (no load, no read). */
+  held(itemId: string): ContentItemRecord | undefined {
+    for (const { index } of this.entries.values()) {
+      const position = index.position(itemId);
+      if (position !== undefined) return index.items[position];
+    }
+    return undefined;
+  }
+
   /** Re-reads the catalog now if it changed (after an import, or in tests). */
   async refreshNow(contentType: ContentKind): Promise<void> {
     const entry = this.entries.get(contentType);

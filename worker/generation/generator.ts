@@ -34,7 +34,12 @@ export interface UserRead {
 /** What generation reads about a user. */
 export interface UserSignals {
   profile(userId: string): Promise<ProfileRecord | undefined>;
-  history(userId: string, limit: number): Promise<{ interactions: InteractionRecord[]; items: ContentItemRecord[] }>;
+  /** `held`: items already in memory, which need no read. */
+  history(
+    userId: string,
+    limit: number,
+    held?: (itemId: string) => ContentItemRecord | undefined,
+  ): Promise<{ interactions: InteractionRecord[]; items: ContentItemRecord[] }>;
 }
 
 export interface GeneratorDeps {
@@ -97,10 +102,17 @@ export class Generator {
     return list;
   }
 
-  /** Reads what ranking needs of a user: their cache version first, then their profile and history. */
+  /**
+   * Reads what ranking needs of a user: their cache version first, then their profile and history.
+   * The history's items come from the catalog indexes when they hold them (the same records the
+   * lists are made of); only items the indexes do not know yet are read.
+   */
   async readUser(userId: string): Promise<UserRead | undefined> {
     const version = await this.deps.cache.userVersion(userId);
-    const [profile, history] = await Promise.all([this.deps.signals.profile(userId), this.deps.signals.history(userId, this.deps.settings.historyLimit)]);
+    const [profile, history] = await Promise.all([
+      this.deps.signals.profile(userId),
+      this.deps.signals.history(userId, this.deps.settings.historyLimit, (itemId) => this.deps.indexes.held(itemId)),
+    ]);
     return profile ? { version, profile, history } : undefined;
   }
 

@@ -49,13 +49,29 @@ export class OrmGenerationStore {
     return row ? toProfileRecord(row) : undefined;
   }
 
-  /** The user's latest `limit` interactions (any content type) and the items they refer to. */
-  async history(userId: string, limit: number): Promise<{ interactions: InteractionRecord[]; items: ContentItemRecord[] }> {
+  /**
+   * The user's latest `limit` interactions (any content type) and the items they refer to. `held`
+   * answers the items the caller already has in memory (a worker's catalog indexes); only the
+   * others are read.
+   */
+  async history(
+    userId: string,
+    limit: number,
+    held?: (itemId: string) => ContentItemRecord | undefined,
+  ): Promise<{ interactions: InteractionRecord[]; items: ContentItemRecord[] }> {
     const em = this.orm.em.fork();
     const rows = await em.find(InteractionEntity, { userId }, { orderBy: { createdAt: "desc", id: "desc" }, limit, disableIdentityMap: true });
-    const ids = [...new Set(rows.map((r) => r.contentItemId))];
-    const items = ids.length > 0 ? await em.find(ContentItemEntity, { id: { $in: ids } }, { disableIdentityMap: true }) : [];
-    return { interactions: rows.map(toInteractionRecord), items: items.map(toItemRecord) };
+    const items: ContentItemRecord[] = [];
+    const missing: string[] = [];
+    for (const id of new Set(rows.map((r) => r.contentItemId))) {
+      const item = held?.(id);
+      if (item) items.push(item);
+      else missing.push(id);
+    }
+    if (missing.length > 0) {
+      for (const row of await em.find(ContentItemEntity, { id: { $in: missing } }, { disableIdentityMap: true })) items.push(toItemRecord(row));
+    }
+    return { interactions: rows.map(toInteractionRecord), items };
   }
 
   /** Every interaction since `since`, in pages (for training the models). */

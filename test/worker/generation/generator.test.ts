@@ -6,7 +6,7 @@ import type { RecommendationList } from "../../../server/domain/recommendations/
 import { MemoryRecommendationCache } from "../../../server/persistence/cache/memory-recommendation-cache.js";
 import { InProcessListEvents } from "../../../server/persistence/events/in-process-list-events.js";
 import { CatalogIndexes } from "../../../worker/generation/catalog-indexes.js";
-import { Generator } from "../../../worker/generation/generator.js";
+import { Generator, type UserSignals } from "../../../worker/generation/generator.js";
 
 const NOW = new Date("2026-11-28T12:00:00Z");
 const USER = "user-1";
@@ -25,7 +25,7 @@ const items: ContentItemRecord[] = Array.from({ length: 40 }, (_, i) => ({
 }));
 const profile: ProfileRecord = { userId: USER, interests: ["jazz"], keywords: [], archetypes: [], travelHistory: [], createdAt: NOW, updatedAt: NOW };
 
-function setup(options: { profile?: ProfileRecord } = { profile }) {
+function setup(options: { profile?: ProfileRecord; history?: UserSignals["history"] } = { profile }) {
   const stored: RecommendationList[] = [];
   const cache = new MemoryRecommendationCache();
   const events = new InProcessListEvents();
@@ -36,7 +36,7 @@ function setup(options: { profile?: ProfileRecord } = { profile }) {
   );
   const generator = new Generator({
     indexes,
-    signals: { profile: async () => options.profile, history: async () => ({ interactions: [], items: [] }) },
+    signals: { profile: async () => options.profile, history: options.history ?? (async () => ({ interactions: [], items: [] })) },
     similarity: async () => undefined,
     store: { replace: async (l) => (stored.push(l), true) },
     cache,
@@ -72,6 +72,17 @@ describe("Generator", () => {
     version.mockResolvedValueOnce(0).mockResolvedValueOnce(1).mockResolvedValueOnce(1).mockResolvedValueOnce(1);
     await generator.generate({ userId: USER, contentType: "music" });
     expect(stored).toHaveLength(2);
+  });
+
+  it("answers the history's items from the loaded catalog indexes, so only unknown items are read", async () => {
+    let held: ((id: string) => ContentItemRecord | undefined) | undefined;
+    const { generator, catalog } = setup({
+      profile,
+      history: async (_user, _limit, holder) => ((held = holder), { interactions: [], items: [] }),
+    });
+    await generator.generate({ userId: USER, contentType: "music" });
+    expect(held?.("item-3")).toBe(catalog.items[3]);
+    expect(held?.("not-in-any-index")).toBeUndefined();
   });
 
   it("makes nothing for a user who no longer exists", async () => {
