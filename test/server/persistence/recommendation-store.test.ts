@@ -43,7 +43,13 @@ describe.each(DATABASE_KINDS)("OrmRecommendationStore on %s", (kind) => {
     store = new OrmRecommendationStore(server.app.orm);
     items = await seedItems(
       server.app.orm,
-      Array.from({ length: 8 }, (_, i) => ({ contentType: "music" as const, title: `Album ${i}`, tags: ["jazz"] })),
+      Array.from({ length: 8 }, (_, i) => ({
+        contentType: "music" as const,
+        title: `Album ${i}`,
+        tags: ["jazz"],
+        // Dates and coordinates on some, so every column's mapping is read back.
+        ...(i === 1 ? { startTime: new Date("2026-12-01T20:30:00.125Z"), latitude: 38.7, longitude: -9.1, metadata: { artist: "A", year: 1959 } } : {}),
+      })),
     );
   });
   afterAll(async () => {
@@ -63,6 +69,9 @@ describe.each(DATABASE_KINDS)("OrmRecommendationStore on %s", (kind) => {
     expect(found?.entries[0]!.distanceKm).toBe(1.5);
     expect(found?.entries[1]!.distanceKm).toBeUndefined();
     expect(found?.generatedAt.getTime()).toBe(at.getTime());
+    expect(found?.expiresAt.getTime()).toBe(at.getTime() + 3_600_000);
+    // The item exactly as the catalog has it: every field, dates and JSON included.
+    expect(found?.entries.map((e) => e.item)).toEqual(items.slice(0, 3).map(toItemRecord));
     expect(await store.find({ userId: user, contentType: "music", geohash: "eycs0" }, new Date())).toBeUndefined();
     expect(await store.find({ userId: user, contentType: "music", geohash: "" }, new Date(at.getTime() + 3_600_001))).toBeUndefined();
   });
