@@ -11,6 +11,11 @@ export interface WorkerConfig extends StorageConfig {
   readonly redisUrl: string;
   /** Running jobs may finish within this on SIGTERM; then they are returned to the queue. */
   readonly shutdownGraceMs: number;
+  /**
+   * Scheduling niceness the worker gives itself at start (0 leaves it): on a host it shares with
+   * an API server, ranking and training yield the CPU to calls waiting for an answer.
+   */
+  readonly nice: number;
   readonly recommendations: RecommendationConfig;
 }
 
@@ -26,7 +31,8 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     problems.push("REDIS_URL is required: the worker takes its jobs from the Redis queue (without Redis, the API runs the jobs in-process)");
   }
   const shutdownGraceMs = reader.int("SHUTDOWN_GRACE_MS", 10_000, 0, 600_000, " (milliseconds)");
+  const nice = reader.int("WORKER_NICE", 10, 0, 19, " (0: unchanged; higher yields more)");
   const recommendations = loadRecommendationConfig(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
-  return { httpPort, logLevel, ...storage, redisUrl: storage.redisUrl!, shutdownGraceMs, recommendations };
+  return { httpPort, logLevel, ...storage, redisUrl: storage.redisUrl!, shutdownGraceMs, nice, recommendations };
 }

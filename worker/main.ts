@@ -5,6 +5,7 @@ import { openDatabase } from "../server/persistence/orm.js";
 import { recommendationAdapters } from "../server/recommendation-adapters.js";
 import { connectRedis } from "../server/redis.js";
 import { loadWorkerConfig } from "./config.js";
+import { yieldCpu } from "./nice.js";
 import { close, listen, workerHttpServer } from "./http.js";
 import { workerJobMetrics, workerRegistry } from "./metrics.js";
 import { createJobRuntime } from "./runtime.js";
@@ -17,6 +18,8 @@ async function main(): Promise<void> {
   const config = loadOrExit("stuckai-worker", loadWorkerConfig);
   const logger = createLogger(config.logLevel, "stuckai-worker");
   exitOnFatal(logger);
+  // Before any thread starts (training threads, the libuv pool), so they inherit it.
+  yieldCpu(config.nice, logger);
   const orm = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger, acquireTimeoutMs: config.dbAcquireTimeoutMs, queryTimeoutMs: config.dbQueryTimeoutMs, poolSize: config.dbPoolSize });
   const redis = connectRedis(config.redisUrl, logger);
   const adapters = recommendationAdapters(config, redis, logger, workerJobMetrics.failed);

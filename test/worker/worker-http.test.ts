@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
 import { Redis } from "ioredis";
 import { createTestDatabase, type TestDatabase } from "../helpers/databases.js";
 import { runFailingServer, spawnServer, type ServerProcess } from "../helpers/process.js";
@@ -13,7 +14,7 @@ let worker: ServerProcess;
 let baseUrl: string;
 beforeAll(async () => {
   db = await createTestDatabase("postgres");
-  worker = await spawnServer({ WORKER_HTTP_PORT: "0", DATABASE_URL: db.databaseUrl!, REDIS_URL, QUEUE_PREFIX }, "worker/main.ts");
+  worker = await spawnServer({ WORKER_HTTP_PORT: "0", DATABASE_URL: db.databaseUrl!, REDIS_URL, QUEUE_PREFIX, WORKER_NICE: "7" }, "worker/main.ts");
   baseUrl = `http://127.0.0.1:${worker.port}`;
 });
 afterAll(async () => {
@@ -30,6 +31,14 @@ describe("the worker process (npm run worker)", () => {
     const res = await fetch(`${baseUrl}/health`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: "ok" });
+  });
+
+  it("runs at the scheduling niceness WORKER_NICE asks for, so an API server on the same cores comes first", async () => {
+    // /proc/<pid>/stat: the 19th field is the nice value (the command name in parentheses may hold spaces).
+    const stat = readFileSync(`/proc/${worker.child.pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    expect(Number(fields[16])).toBe(7);
+    expect(worker.logs.find((l) => l.msg === "worker runs at a lower scheduling priority")).toMatchObject({ nice: 7 });
   });
 
   it("serves its own Prometheus registry: process metrics and the jobs counter, none of the API's", async () => {
