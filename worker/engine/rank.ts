@@ -131,10 +131,10 @@ export function rank(input: RankInput): RankResult {
     limit,
   });
 
-  // The user's weights by term id in the index's dense scratch array (zeroed again below), so the
-  // cosine of each candidate reads an array instead of hashing each of its terms.
+  // The user's weights by term id in the index's dense scratch array (filled and zeroed again around
+  // the scoring loop below), so the cosine of each candidate reads an array instead of hashing each
+  // of its terms.
   const userWeight = scratchOf(index);
-  for (const [id, v] of userVector) userWeight[id] = v.weight;
   const { vectorStart, vectorTerm, vectorWeight } = index;
   const cosine = (position: number): number => {
     if (userNorm === 0) return 0;
@@ -164,20 +164,25 @@ export function rank(input: RankInput): RankResult {
   let maxContent = 0;
   let maxCf = 0;
   let maxMf = 0;
-  for (let k = 0; k < count; k++) {
-    const position = positions[k]!;
-    const c = cfAt.size > 0 ? cfAt.get(position) : undefined;
-    content[k] = cosine(position);
-    collaborative[k] = c?.score ?? 0;
-    because[k] = c?.because;
-    popularity[k] = Math.max(index.popularity(position), engagement ? engagement(position) : 0);
-    const row = mfRow ? mfRow(position) : -1;
-    mfRaw[k] = row < 0 ? 0 : dotRow(mfModel!, mfVector!, row);
-    maxContent = Math.max(maxContent, content[k]!);
-    maxCf = Math.max(maxCf, collaborative[k]!);
-    maxMf = Math.max(maxMf, mfRaw[k]!);
+  for (const [id, v] of userVector) userWeight[id] = v.weight;
+  try {
+    for (let k = 0; k < count; k++) {
+      const position = positions[k]!;
+      const c = cfAt.size > 0 ? cfAt.get(position) : undefined;
+      content[k] = cosine(position);
+      collaborative[k] = c?.score ?? 0;
+      because[k] = c?.because;
+      popularity[k] = Math.max(index.popularity(position), engagement ? engagement(position) : 0);
+      const row = mfRow ? mfRow(position) : -1;
+      mfRaw[k] = row < 0 ? 0 : dotRow(mfModel!, mfVector!, row);
+      maxContent = Math.max(maxContent, content[k]!);
+      maxCf = Math.max(maxCf, collaborative[k]!);
+      maxMf = Math.max(maxMf, mfRaw[k]!);
+    }
+  } finally {
+    // Whatever happens, the next ranking on this index starts from zeros.
+    for (const id of userVector.keys()) userWeight[id] = 0;
   }
-  for (const id of userVector.keys()) userWeight[id] = 0;
   // A model that knows nothing of this user (or none at all) says nothing: its weight is shared out.
   const mix = effectiveMix(weights.mix[kind], location !== undefined, maxMf > 0);
   const distanceHalfKm = (candidates.radiusKm ?? 1) * weights.distanceHalfOfRadius;
@@ -204,7 +209,7 @@ export function rank(input: RankInput): RankResult {
   }
   // Equal scores (common at cold start) fall back to a hash of the id, not the id itself, so the
   // list is not the alphabetically first items; the id decides only hash collisions.
-  const hash = lookup(idHashes, idHashes, index, fnv1a);
+  const hash = lookup(idHashes, index, index, fnv1a);
   const poolSize = Math.max(limit, limit * weights.mmrPoolFactor);
   const byScore = topK(score, poolSize).sort(
     (a, b) =>

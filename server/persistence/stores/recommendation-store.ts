@@ -7,7 +7,8 @@ import { RecommendationEntity, type RecommendationRow } from "../entities/recomm
 import { toItemRecord } from "./catalog-store.js";
 
 /**
- * Stored lists on MikroORM. A list is replaced atomically: on Postgres by one call of
+ * Stored lists, through MikroORM's connection (hand-written SQL on Postgres's hot paths, the ORM on
+ * SQLite). A list is replaced atomically: on Postgres by one call of
  * `replace_recommendation_list` (migration 0005), which takes a transaction-scoped advisory lock on
  * the list's key, so two jobs writing the same list run one after the other and the table never
  * holds two sets of one key, and which does not wait for its commit to reach the disk (a list is

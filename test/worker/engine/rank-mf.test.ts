@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { buildCatalogIndex } from "../../../worker/engine/catalog-index.js";
 import { foldInUser } from "../../../worker/engine/mf/fold-in.js";
 import { mfPreferences, trainMf } from "../../../worker/engine/mf/ials.js";
 import { rank } from "../../../worker/engine/rank.js";
@@ -47,6 +48,17 @@ describe("rank with matrix factorisation", () => {
     expect(() => rank({ contentType: "movie", index, user: likesTotoro, now: NOW, mf: { model, userVector: new Float32Array(4) } })).toThrow(
       /4 dimensions/,
     );
+  });
+
+  it("leaves nothing of a ranking that failed in the next one on the same index", () => {
+    // rank keeps per-index scratch space: another user's failed call must not leak their terms.
+    // A fresh index, so no earlier test's call has touched it.
+    const own = buildCatalogIndex("movie", starter("movie"));
+    const stranger = modelFor({ kind: "movie", interactions: [interaction("other", OLDBOY, "like")] });
+    const before = rank({ contentType: "movie", index: own, user: stranger, now: NOW, limit: 10 });
+    const failing = { contentType: "movie" as const, index: own, user: likesTotoro, now: NOW, mf: { model, userVector: new Float32Array(4) } };
+    expect(() => rank(failing)).toThrow();
+    expect(rank({ contentType: "movie", index: own, user: stranger, now: NOW, limit: 10 })).toEqual(before);
   });
 
   it("ranks exactly as without a model when the model knows nothing of the user", () => {
