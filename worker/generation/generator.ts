@@ -48,8 +48,8 @@ export interface GeneratorDeps {
   readonly similarity: () => Promise<ItemSimilarity | undefined>;
   /** The trained MF model, if any; each user's vector is folded in from their history as they rank. */
   readonly mf?: () => Promise<MfModel | undefined>;
-  /** `replace` resolves false when the user was deleted meanwhile. */
-  readonly store: { replace(list: RecommendationList): Promise<boolean> };
+  /** `replace` resolves false, storing nothing, when the user was deleted or their profile changed since `basis`. */
+  readonly store: { replace(list: RecommendationList, basis?: Date): Promise<boolean> };
   readonly cache: RecommendationCache;
   readonly codec: ListCodec;
   readonly events: ListEvents;
@@ -90,8 +90,10 @@ export class Generator {
       const read = round === 0 && given ? given : await this.readUser(job.userId);
       // No profile row: the account is gone (every account has one from registration on).
       if (!read) return undefined;
-      list = await this.rankList(job, read);
-      if (!(await this.deps.store.replace(list))) return undefined;
+      const ranked = await this.rankList(job, read);
+      // Refused: the profile changed since it was read (or the account went): read again.
+      if (!(await this.deps.store.replace(ranked, read.profile.updatedAt))) continue;
+      list = ranked;
       const ttl = Math.min(this.deps.settings.cacheTtlMs, this.deps.settings.listTtlMs);
       // The version read before the user's data: an interaction since then (even one before a
       // shared read was handed to this call) fails the check and the list is made again.

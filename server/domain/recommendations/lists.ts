@@ -39,8 +39,13 @@ export interface ListKey {
 export interface RecommendationStore {
   /** The list for `key` unless it expired by `now`; entries whose item was deleted are left out. */
   find(key: ListKey, now: Date): Promise<RecommendationList | undefined>;
-  /** Replaces the list for the list's key atomically; false when the user was deleted meanwhile. */
-  replace(list: RecommendationList): Promise<boolean>;
+  /**
+   * Replaces the list for the list's key atomically. False, storing nothing, when the user was deleted
+   * meanwhile, or when `basis` (the profile's `updatedAt` the list was ranked from) is older than the
+   * stored profile: a profile change deletes the user's lists, and a job that read the profile before
+   * the change must not put its list back.
+   */
+  replace(list: RecommendationList, basis?: Date): Promise<boolean>;
   /** Deletes every stored list of the user (a profile change makes them all wrong). */
   deleteUser(userId: string): Promise<number>;
   /** Deletes rows that expired before `before`; returns how many. */

@@ -11,9 +11,18 @@ export class Migration0005ReplaceListFunction extends SchemaMigration {
     if (!this.postgres()) return;
     this.addSql(`
 create function replace_recommendation_list(
-  p_user uuid, p_type varchar, p_geohash varchar, p_generated timestamptz, p_expires timestamptz, p_entries jsonb
-) returns void language plpgsql as $$
+  p_user uuid, p_type varchar, p_geohash varchar, p_generated timestamptz, p_expires timestamptz, p_entries jsonb,
+  p_basis timestamptz
+) returns boolean language plpgsql as $$
 begin
+  -- A list made from a profile that has changed since (p_basis: the profile's updated_at the list was
+  -- ranked from) is not stored: the change's hook already deleted the user's lists. The share lock
+  -- waits for a profile update in flight, so its hook's delete cannot run before this insert.
+  if p_basis is not null and exists (
+    select 1 from user_profiles where user_id = p_user and date_trunc('milliseconds', updated_at) > p_basis for share
+  ) then
+    return false;
+  end if;
   -- A list is derived data any request regenerates: this transaction does not wait for its WAL flush.
   perform set_config('synchronous_commit', 'off', true);
   -- Two writers of one list run one after the other, so the table never holds two sets of one key
@@ -24,12 +33,13 @@ begin
     (id, user_id, content_item_id, content_type, relevance_score, ranking_position, reasons, distance_km, geohash, generated_at, expires_at)
   select e.id, p_user, e.item, p_type, e.score, e.position, e.reasons, e.km, p_geohash, p_generated, p_expires
   from jsonb_to_recordset(p_entries) as e(id uuid, item uuid, score double precision, position integer, reasons jsonb, km double precision);
+  return true;
 end
 $$`);
   }
 
   override down(): void {
     if (!this.postgres()) return;
-    this.addSql("drop function replace_recommendation_list(uuid, varchar, varchar, timestamptz, timestamptz, jsonb)");
+    this.addSql("drop function replace_recommendation_list(uuid, varchar, varchar, timestamptz, timestamptz, jsonb, timestamptz)");
   }
 }

@@ -4,6 +4,7 @@ import type { ListKey, RecommendationList, RecommendationStore } from "../../dom
 import { ContentItemEntity } from "../entities/content-item.js";
 import { InteractionEntity } from "../entities/interaction.js";
 import { RecommendationEntity, type RecommendationRow } from "../entities/recommendation.js";
+import { UserProfileEntity } from "../entities/user-profile.js";
 import { toItemRecord } from "./catalog-store.js";
 
 /**
@@ -97,11 +98,9 @@ export class OrmRecommendationStore implements RecommendationStore {
     };
   }
 
-  async replace(list: RecommendationList): Promise<boolean> {
+  async replace(list: RecommendationList, basis?: Date): Promise<boolean> {
     try {
-      if (this.postgres) await this.replaceOnPostgres(list);
-      else await this.replaceWithOrm(list);
-      return true;
+      return this.postgres ? await this.replaceOnPostgres(list, basis) : await this.replaceWithOrm(list, basis);
     } catch (err) {
       // The account (or an item) was deleted while the list was being made: nothing to store.
       if (err instanceof ForeignKeyConstraintViolationException) return false;
@@ -109,8 +108,8 @@ export class OrmRecommendationStore implements RecommendationStore {
     }
   }
 
-  /** One call of the function of migration 0005 (lock, delete, insert; no wait for the disk). */
-  private async replaceOnPostgres(list: RecommendationList): Promise<void> {
+  /** One call of the function of migration 0005 (profile check, lock, delete, insert; no wait for the disk). */
+  private async replaceOnPostgres(list: RecommendationList, basis: Date | undefined): Promise<boolean> {
     const entries = list.entries.map((e) => ({
       id: e.id,
       item: e.item.id,
@@ -119,17 +118,23 @@ export class OrmRecommendationStore implements RecommendationStore {
       reasons: e.reasons,
       km: e.distanceKm ?? null,
     }));
-    const args = [list.userId, list.contentType, list.geohash, list.generatedAt, list.expiresAt, JSON.stringify(entries)];
+    const args = [list.userId, list.contentType, list.geohash, list.generatedAt, list.expiresAt, JSON.stringify(entries), basis ?? null];
     try {
-      await this.orm.em.getConnection().execute("select replace_recommendation_list(?, ?, ?, ?, ?, ?::jsonb)", args);
+      const [row] = await this.orm.em
+        .getConnection()
+        .execute<{ stored: boolean }[]>("select replace_recommendation_list(?, ?, ?, ?, ?, ?::jsonb, ?::timestamptz) as stored", args);
+      return row?.stored === true;
     } catch (err) {
       // A raw call's error comes from the driver as is: give it the ORM's types, as the ORM path's have.
       throw err instanceof Error ? this.orm.em.getDriver().convertException(err) : err;
     }
   }
 
-  /** SQLite: one transaction (SQLite serialises writers, so two sets of one key cannot interleave). */
-  private async replaceWithOrm(list: RecommendationList): Promise<void> {
+  /**
+   * SQLite: one transaction (SQLite serialises writers, so two sets of one key cannot interleave, and
+   * the profile read inside it cannot change before the write).
+   */
+  private async replaceWithOrm(list: RecommendationList, basis: Date | undefined): Promise<boolean> {
     const rows: RecommendationRow[] = list.entries.map((e) => ({
       id: e.id,
       userId: list.userId,
@@ -143,9 +148,14 @@ export class OrmRecommendationStore implements RecommendationStore {
       generatedAt: list.generatedAt,
       expiresAt: list.expiresAt,
     }));
-    await this.orm.em.fork().transactional(async (em) => {
+    return this.orm.em.fork().transactional(async (em) => {
+      if (basis) {
+        const profile = await em.findOne(UserProfileEntity, { userId: list.userId }, { fields: ["updatedAt"], disableIdentityMap: true });
+        if (profile && profile.updatedAt.getTime() > basis.getTime()) return false;
+      }
       await em.nativeDelete(RecommendationEntity, { userId: list.userId, contentType: list.contentType, geohash: list.geohash });
       if (rows.length > 0) await em.insertMany(RecommendationEntity, rows);
+      return true;
     });
   }
 

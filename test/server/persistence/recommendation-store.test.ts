@@ -93,6 +93,16 @@ describe.each(DATABASE_KINDS)("OrmRecommendationStore on %s", (kind) => {
     expect(await store.replace(listOf(user, items.slice(0, 2), new Date()))).toBe(false);
   });
 
+  it("refuses a list ranked from a profile older than the stored one, keeping what is stored", async () => {
+    const user = await signUp();
+    const at = Date.now() - 1000;
+    expect(await store.replace(listOf(user, items.slice(0, 2), new Date(at)), new Date(Date.now() + 60_000))).toBe(true);
+    // The profile was saved at registration, after this basis: a job that read it earlier is too late.
+    expect(await store.replace(listOf(user, items.slice(2, 5), new Date(at + 1)), new Date(0))).toBe(false);
+    const found = await store.find({ userId: user, contentType: "music", geohash: "" }, new Date());
+    expect(found?.entries.map((e) => e.item.title)).toEqual(["Album 0", "Album 1"]);
+  });
+
   it("answers false when an item was deleted meanwhile, and keeps the previous list whole", async () => {
     const user = await signUp();
     const [doomed] = await seedItems(server.app.orm, [{ contentType: "music", title: "Doomed" }]);

@@ -25,7 +25,9 @@ const items: ContentItemRecord[] = Array.from({ length: 40 }, (_, i) => ({
 }));
 const profile: ProfileRecord = { userId: USER, interests: ["jazz"], keywords: [], archetypes: [], travelHistory: [], createdAt: NOW, updatedAt: NOW };
 
-function setup(options: { profile?: ProfileRecord; history?: UserSignals["history"] } = { profile }) {
+function setup(
+  options: { profile?: ProfileRecord; history?: UserSignals["history"]; replace?: (list: RecommendationList, basis?: Date) => Promise<boolean> } = { profile },
+) {
   const stored: RecommendationList[] = [];
   const cache = new MemoryRecommendationCache();
   const events = new InProcessListEvents();
@@ -38,7 +40,7 @@ function setup(options: { profile?: ProfileRecord; history?: UserSignals["histor
     indexes,
     signals: { profile: async () => options.profile, history: options.history ?? (async () => ({ interactions: [], items: [] })) },
     similarity: async () => undefined,
-    store: { replace: async (l) => (stored.push(l), true) },
+    store: { replace: options.replace ?? (async (l) => (stored.push(l), true)) },
     cache,
     codec: jsonListCodec,
     events,
@@ -83,6 +85,20 @@ describe("Generator", () => {
     await generator.generate({ userId: USER, contentType: "music" });
     expect(held?.("item-3")).toBe(catalog.items[3]);
     expect(held?.("not-in-any-index")).toBeUndefined();
+  });
+
+  it("reads the user again when the store refuses a list made from an outdated profile, and announces only what it stored", async () => {
+    const accepted: RecommendationList[] = [];
+    // The first write is refused, as when the profile changed after the read.
+    const replace = vi.fn(async (l: RecommendationList, _basis?: Date) => replace.mock.calls.length > 1 && (accepted.push(l), true));
+    const { generator, events } = setup({ profile, replace });
+    const announced = vi.fn();
+    await events.subscribe(USER, announced);
+    const list = await generator.generate({ userId: USER, contentType: "music" });
+    expect(replace).toHaveBeenCalledTimes(2);
+    expect(replace.mock.calls[0]![1]).toEqual(profile.updatedAt);
+    expect(accepted).toEqual([list]);
+    await vi.waitFor(() => expect(announced).toHaveBeenCalledTimes(1));
   });
 
   it("makes nothing for a user who no longer exists", async () => {
