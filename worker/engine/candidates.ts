@@ -1,5 +1,6 @@
 import type { GeoPoint } from "../../server/domain/users/profile.js";
 import type { CatalogIndex } from "./catalog-index.js";
+import { memoFor, type IndexMemo } from "./index-memo.js";
 import type { ItemSimilarity } from "./item-similarity.js";
 import { HOUR_MS, type EngineWeights } from "./weights.js";
 
@@ -127,18 +128,14 @@ export function generateCandidates(q: CandidateQuery): Candidates {
 }
 
 /** The similarity model's most engaged items of the index's type as catalog positions, once per (model, index). */
-const engagedByModel = new WeakMap<ItemSimilarity, WeakMap<CatalogIndex, readonly number[]>>();
+const engagedByModel: IndexMemo<readonly number[]> = new WeakMap();
 function engagedPositions(similarity: ItemSimilarity, index: CatalogIndex): readonly number[] {
-  let byIndex = engagedByModel.get(similarity);
-  if (!byIndex) engagedByModel.set(similarity, (byIndex = new WeakMap()));
-  let found = byIndex.get(index);
-  if (!found) {
+  return memoFor(engagedByModel, similarity, index, () => {
     const positions: number[] = [];
     for (const k of similarity.mostEngaged[index.contentType]) {
       const i = index.position(similarity.itemIds[k]!);
       if (i !== undefined) positions.push(i);
     }
-    byIndex.set(index, (found = positions));
-  }
-  return found;
+    return positions;
+  });
 }

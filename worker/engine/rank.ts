@@ -5,6 +5,7 @@ import type { CatalogIndex } from "./catalog-index.js";
 import { collaborativeScores, engagementOf, type CollaborativeScore, type ItemSimilarity } from "./item-similarity.js";
 import { foldInUser } from "./mf/fold-in.js";
 import { dotRow, type MfModel } from "./mf/model.js";
+import { memoFor, type IndexMemo } from "./index-memo.js";
 import { diversify } from "./mmr.js";
 import { topK } from "./top-k.js";
 import {
@@ -334,39 +335,27 @@ function effectiveMix(mix: ScoreMix, hasLocation: boolean, hasMf: boolean): Scor
  * catalog (the memo costs one zero-filled array per index).
  */
 type PositionLookup = (position: number) => number;
-const mfRows = new WeakMap<object, WeakMap<CatalogIndex, PositionLookup>>();
-const idHashes = new WeakMap<object, WeakMap<CatalogIndex, PositionLookup>>();
-const engagementRows = new WeakMap<object, WeakMap<CatalogIndex, PositionLookup>>();
-function lookup(
-  cache: WeakMap<object, WeakMap<CatalogIndex, PositionLookup>>,
-  source: object,
-  index: CatalogIndex,
-  resolve: (itemId: string) => number,
-): PositionLookup {
-  let byIndex = cache.get(source);
-  if (!byIndex) cache.set(source, (byIndex = new WeakMap()));
-  let found = byIndex.get(index);
-  if (!found) {
+const mfRows: IndexMemo<PositionLookup> = new WeakMap();
+const idHashes: IndexMemo<PositionLookup> = new WeakMap();
+const engagementRows: IndexMemo<PositionLookup> = new WeakMap();
+function lookup(cache: IndexMemo<PositionLookup>, source: object, index: CatalogIndex, resolve: (itemId: string) => number): PositionLookup {
+  return memoFor(cache, source, index, () => {
     const known = new Uint8Array(index.items.length);
     const value = new Float64Array(index.items.length);
-    found = (position) => {
+    return (position) => {
       if (known[position] === 0) {
         value[position] = resolve(index.items[position]!.id);
         known[position] = 1;
       }
       return value[position]!;
     };
-    byIndex.set(index, found);
-  }
-  return found;
+  });
 }
 
 /** One zeroed array per index, as long as its term space (ranking is synchronous, so one is enough). */
-const scratch = new WeakMap<CatalogIndex, Float64Array>();
+const scratch: IndexMemo<Float64Array> = new WeakMap();
 function scratchOf(index: CatalogIndex): Float64Array {
-  let found = scratch.get(index);
-  if (!found) scratch.set(index, (found = new Float64Array(index.termCount)));
-  return found;
+  return memoFor(scratch, index, index, () => new Float64Array(index.termCount));
 }
 
 /** 1 while running, then halving every `halfLifeHours` of waiting; unknown start counts as 0. */
