@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { Lru } from "../lru.js";
 import type { ListKey, RecommendationList } from "./lists.js";
 
 /**
@@ -10,9 +11,11 @@ import type { ListKey, RecommendationList } from "./lists.js";
  * a held list costs. Least recently used out first.
  */
 export class DecodedLists {
-  private readonly held = new Map<string, { readonly digest: Buffer; readonly list: RecommendationList }>();
+  private readonly held: Lru<string, { readonly digest: Buffer; readonly list: RecommendationList }>;
 
-  constructor(private readonly capacity: number) {}
+  constructor(private readonly capacity: number) {
+    this.held = new Lru(capacity);
+  }
 
   /** The memo key of a list: its user first, so forgetUser can find it. */
   static key(list: ListKey): string {
@@ -27,21 +30,17 @@ export class DecodedLists {
     if (this.capacity === 0) return decode(bytes);
     const digest = digestOf(bytes);
     const entry = this.held.get(key);
+    if (entry?.digest.equals(digest)) return entry.list;
     this.held.delete(key);
-    if (entry?.digest.equals(digest)) {
-      this.held.set(key, entry);
-      return entry.list;
-    }
     const list = decode(bytes);
     this.held.set(key, { digest, list });
-    if (this.held.size > this.capacity) this.held.delete(this.held.keys().next().value!);
     return list;
   }
 
   /** Drops every list of the user (an erased account leaves no copy behind). */
   forgetUser(userId: string): void {
     const prefix = `${userId}:`;
-    for (const key of this.held.keys()) if (key.startsWith(prefix)) this.held.delete(key);
+    this.held.deleteWhere((key) => key.startsWith(prefix));
   }
 
   get size(): number {

@@ -1,5 +1,6 @@
 import { UniqueConstraintViolationException, type MikroORM } from "@mikro-orm/core";
 import type { AccountRecord, AuthStore, RefreshTokenRecord, RevokeReason } from "../../domain/auth/auth-store.js";
+import { boundQuery } from "../bound-query.js";
 import { RefreshTokenEntity, type RefreshTokenRow } from "../entities/refresh-token.js";
 import { UserEntity, type UserRow } from "../entities/user.js";
 import { emptyProfile, UserProfileEntity } from "../entities/user-profile.js";
@@ -40,7 +41,7 @@ export class OrmAuthStore implements AuthStore {
 
   async accountExists(id: string) {
     // A primary-key probe without building an entity: this runs before every authenticated call.
-    const rows = await this.orm.em.getConnection().execute("select 1 from users where id = ? limit 1", [id]);
+    const rows = await boundQuery(this.orm, "select 1 from users where id = ? limit 1", [id]);
     return rows.length > 0;
   }
 

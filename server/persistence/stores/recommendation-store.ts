@@ -1,6 +1,7 @@
 import { ForeignKeyConstraintViolationException, type MikroORM } from "@mikro-orm/core";
 import type { ContentKind } from "../../domain/content/kinds.js";
 import type { ListKey, RecommendationList, RecommendationStore } from "../../domain/recommendations/lists.js";
+import { boundQuery } from "../bound-query.js";
 import { ContentItemEntity } from "../entities/content-item.js";
 import { InteractionEntity } from "../entities/interaction.js";
 import { RecommendationEntity, type RecommendationRow } from "../entities/recommendation.js";
@@ -31,7 +32,8 @@ export class OrmRecommendationStore implements RecommendationStore {
    * miss, where building 100 entities (rows, then items) cost more than the database did.
    */
   private async findOnPostgres(key: ListKey, now: Date): Promise<RecommendationList | undefined> {
-    const rows: JoinedRow[] = await this.orm.em.getConnection().execute(
+    const rows = await boundQuery<JoinedRow>(
+      this.orm,
       `select r.id, r.relevance_score, r.ranking_position, r.reasons, r.distance_km,
               ${ms("r.generated_at")} as generated_at, ${ms("r.expires_at")} as expires_at,
               i.id as item_id, i.content_type, i.external_id, i.title, i.description, i.tags, i.metadata,
@@ -119,15 +121,12 @@ export class OrmRecommendationStore implements RecommendationStore {
       km: e.distanceKm ?? null,
     }));
     const args = [list.userId, list.contentType, list.geohash, list.generatedAt, list.expiresAt, JSON.stringify(entries), basis ?? null];
-    try {
-      const [row] = await this.orm.em
-        .getConnection()
-        .execute<{ stored: boolean }[]>("select replace_recommendation_list(?, ?, ?, ?, ?, ?::jsonb, ?::timestamptz) as stored", args);
-      return row?.stored === true;
-    } catch (err) {
-      // A raw call's error comes from the driver as is: give it the ORM's types, as the ORM path's have.
-      throw err instanceof Error ? this.orm.em.getDriver().convertException(err) : err;
-    }
+    const [row] = await boundQuery<{ stored: boolean }>(
+      this.orm,
+      "select replace_recommendation_list(?, ?, ?, ?, ?, ?::jsonb, ?::timestamptz) as stored",
+      args,
+    );
+    return row?.stored === true;
   }
 
   /**
