@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { ContentKind } from "../content/kinds.js";
 import { isGeohash } from "../geo/geohash.js";
 
@@ -14,8 +15,13 @@ export interface CacheKey {
 
 /** A cached list and whether something happened to the user since it was computed. */
 export interface CachedList {
-  /** The encoded protobuf response list. Shared with the cache: never mutate it. */
-  readonly value: Uint8Array;
+  /**
+   * The encoded list. Shared with the cache: never mutate it. Absent when the caller said it holds
+   * the bytes of this `tag` already (`get`'s `held`), so an unchanged list is not sent again.
+   */
+  readonly value?: Uint8Array;
+  /** Names the bytes: a digest of them, taken when they were written (`entryTag`). */
+  readonly tag: string;
   /** True once `markStale` or `invalidateUser` ran after the version the list was computed at. */
   readonly stale: boolean;
 }
@@ -41,7 +47,8 @@ export interface CacheSetOptions {
  * serving lists the user has just changed or erased.
  */
 export interface RecommendationCache {
-  get(key: CacheKey): Promise<CachedList | undefined>;
+  /** `held`: the tag of bytes the caller holds; when it is the entry's, the answer carries no value. */
+  get(key: CacheKey, held?: string): Promise<CachedList | undefined>;
   /** `ttlMs` is a positive integer; values are treated as immutable bytes. */
   set(key: CacheKey, value: Uint8Array, ttlMs: number, options?: CacheSetOptions): Promise<void>;
   /** The user's current version, to pass to `set` after computing a list. */
@@ -81,3 +88,14 @@ export function checkVersion(version: number | undefined): void {
 export function checkTtl(ttlMs: number): void {
   if (!Number.isSafeInteger(ttlMs) || ttlMs <= 0) throw new RangeError(`cache TTL must be a positive integer of ms: ${ttlMs}`);
 }
+
+/**
+ * The tag of an entry's bytes: 128 bits of their SHA-256 as 32 hex digits. Taken once by the writer,
+ * so a reader holding a decoded list learns that it is still current without receiving or hashing
+ * the bytes again.
+ */
+export function entryTag(value: Uint8Array): string {
+  return createHash("sha256").update(value).digest("hex").slice(0, ENTRY_TAG_CHARS);
+}
+
+export const ENTRY_TAG_CHARS = 32;

@@ -1,19 +1,23 @@
-import { createHash } from "node:crypto";
 import { Lru } from "../lru.js";
 import type { ListKey, RecommendationList } from "./lists.js";
 
+/** A decoded list and the tag of the cache bytes it was decoded from. */
+export interface HeldList {
+  readonly tag: string;
+  readonly list: RecommendationList;
+}
+
 /**
- * The lists this process decoded lately, by cache key, with a digest of the bytes they came from. A
- * cache hit still reads the bytes from the cache (the entry may have changed), but when their digest
- * equals the one decoded last time for that key, the list decoded then is answered again: hashing
- * 40 KB costs ~30 µs, decoding it a tenth of a cache hit's CPU. The same list object also lets the
- * transport reuse what it encoded from it. A digest, not the bytes: they would be a third of the memory
- * a held list costs. Least recently used out first.
+ * The lists this process decoded lately, by cache key, with the tag of the bytes they came from
+ * (least recently used out first). A hit passes the held tag to the cache, which then answers
+ * without the bytes when they have not changed: the list decoded then is answered again, with no
+ * transfer, hashing or decoding of its 40 KB. The same list object also lets the transport reuse
+ * what it encoded from it.
  */
 export class DecodedLists {
-  private readonly held: Lru<string, { readonly digest: Buffer; readonly list: RecommendationList }>;
+  private readonly held: Lru<string, HeldList>;
 
-  constructor(private readonly capacity: number) {
+  constructor(capacity: number) {
     this.held = new Lru(capacity);
   }
 
@@ -22,18 +26,16 @@ export class DecodedLists {
     return `${list.userId}:${list.contentType}:${list.geohash}`;
   }
 
-  /**
-   * The list the bytes held for `key` decode to: the one held when their digest matches, else
-   * `decode(bytes)`, which is then held (a throwing `decode` leaves nothing held).
-   */
-  decode(key: string, bytes: Uint8Array, decode: (bytes: Uint8Array) => RecommendationList): RecommendationList {
-    if (this.capacity === 0) return decode(bytes);
-    const digest = digestOf(bytes);
-    const entry = this.held.get(key);
-    if (entry?.digest.equals(digest)) return entry.list;
+  /** The list held for `key`, if any (now the most recently used). */
+  get(key: string): HeldList | undefined {
+    return this.held.get(key);
+  }
+
+  /** `decode(bytes)`, held under `key` with `tag` (a throwing `decode` leaves nothing held for `key`). */
+  decode(key: string, tag: string, bytes: Uint8Array, decode: (bytes: Uint8Array) => RecommendationList): RecommendationList {
     this.held.delete(key);
     const list = decode(bytes);
-    this.held.set(key, { digest, list });
+    this.held.set(key, { tag, list });
     return list;
   }
 
@@ -46,8 +48,4 @@ export class DecodedLists {
   get size(): number {
     return this.held.size;
   }
-}
-
-function digestOf(bytes: Uint8Array): Buffer {
-  return createHash("sha256").update(bytes).digest();
 }

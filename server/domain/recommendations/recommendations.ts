@@ -187,9 +187,12 @@ export class Recommendations {
     const { key } = target;
     const cacheKey = toCacheKey(key);
     const now = this.now();
-    const cached = await this.deps.cache.get(cacheKey);
+    const memoKey = DecodedLists.key(key);
+    const held = this.decoded.get(memoKey);
+    const cached = await this.deps.cache.get(cacheKey, held?.tag);
     if (cached && !cached.stale) {
-      const list = this.decode(DecodedLists.key(key), cached.value);
+      // No bytes: they are the ones `held` was decoded from.
+      const list = cached.value ? this.decode(memoKey, cached.tag, cached.value) : held?.tag === cached.tag ? held.list : undefined;
       if (list && list.expiresAt > now) {
         this.deps.onCacheLookup?.(key.contentType, true);
         return { status: "ready", source: "cache", list };
@@ -213,9 +216,9 @@ export class Recommendations {
     return { status: "generating" };
   }
 
-  private decode(memoKey: string, bytes: Uint8Array): RecommendationList | undefined {
+  private decode(memoKey: string, tag: string, bytes: Uint8Array): RecommendationList | undefined {
     try {
-      return this.decoded.decode(memoKey, bytes, (b) => this.deps.codec.decode(b));
+      return this.decoded.decode(memoKey, tag, bytes, (b) => this.deps.codec.decode(b));
     } catch (err) {
       this.report(err, "decode a cached list (treated as a miss)");
       return undefined;

@@ -3,6 +3,7 @@ import {
   checkTtl,
   checkVersion,
   checkUserId,
+  entryTag,
   type CachedList,
   type CacheKey,
   type CacheSetOptions,
@@ -16,6 +17,7 @@ const VERSION_MIN_TTL_MS = 24 * 60 * 60 * 1000;
 interface Entry {
   readonly userId: string;
   readonly value: Uint8Array;
+  readonly tag: string;
   readonly version: number;
   readonly expiresAt: number;
 }
@@ -52,7 +54,7 @@ export class MemoryRecommendationCache implements RecommendationCache {
     this.maxBytes = options.maxBytes ?? 64 * 2 ** 20;
   }
 
-  async get(key: CacheKey): Promise<CachedList | undefined> {
+  async get(key: CacheKey, held?: string): Promise<CachedList | undefined> {
     const k = cacheKeyString(key);
     const entry = this.entries.get(k);
     if (!entry) return undefined;
@@ -63,7 +65,8 @@ export class MemoryRecommendationCache implements RecommendationCache {
     }
     this.entries.delete(k);
     this.entries.set(k, entry);
-    return { value: entry.value, stale: entry.version < this.currentVersion(key.userId, now) };
+    const stale = entry.version < this.currentVersion(key.userId, now);
+    return held === entry.tag ? { tag: entry.tag, stale } : { value: entry.value, tag: entry.tag, stale };
   }
 
   async set(key: CacheKey, value: Uint8Array, ttlMs: number, options?: CacheSetOptions): Promise<void> {
@@ -79,7 +82,7 @@ export class MemoryRecommendationCache implements RecommendationCache {
       this.remove(k, stored);
     }
     if (value.byteLength > this.maxBytes) return;
-    const entry: Entry = { userId: key.userId, value, version, expiresAt: now + ttlMs };
+    const entry: Entry = { userId: key.userId, value, tag: entryTag(value), version, expiresAt: now + ttlMs };
     this.entries.set(k, entry);
     this.bytes += value.byteLength;
     let keys = this.userKeys.get(key.userId);

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Redis } from "ioredis";
 import { pino } from "pino";
 import { afterAll, describe, expect, it } from "vitest";
-import type { CacheKey, RecommendationCache } from "../../../server/domain/ports/recommendation-cache.js";
+import { entryTag, type CacheKey, type RecommendationCache } from "../../../server/domain/ports/recommendation-cache.js";
 import { MemoryRecommendationCache } from "../../../server/persistence/cache/memory-recommendation-cache.js";
 import { RedisRecommendationCache } from "../../../server/persistence/cache/redis-recommendation-cache.js";
 import { connectRedis } from "../../../server/redis.js";
@@ -37,7 +37,26 @@ describe.each(factories)("RecommendationCache contract: %s", (_name, make) => {
     const key: CacheKey = { userId: user(), contentType: "music" };
     expect(await cache.get(key)).toBeUndefined();
     await cache.set(key, bytes(1, 2, 3), MIN);
-    expect(await cache.get(key)).toEqual({ value: bytes(1, 2, 3), stale: false });
+    expect(await cache.get(key)).toEqual({ value: bytes(1, 2, 3), tag: entryTag(bytes(1, 2, 3)), stale: false });
+  });
+
+  it("answers the entry's version and tag without its bytes to a caller holding the bytes of that tag", async () => {
+    const cache = make();
+    const key: CacheKey = { userId: user(), contentType: "place", geohash: "u4pru" };
+    await cache.set(key, bytes(7, 8), MIN);
+    const { tag } = (await cache.get(key))!;
+    expect(tag).toMatch(/^[0-9a-f]{32}$/);
+    expect(await cache.get(key, tag)).toEqual({ tag, stale: false });
+    expect(await cache.get(key, entryTag(bytes(7)))).toEqual({ value: bytes(7, 8), tag, stale: false });
+    // Still says stale without the bytes.
+    await cache.markStale(key.userId);
+    expect(await cache.get(key, tag)).toEqual({ tag, stale: true });
+    // The same bytes written again keep their tag; other bytes come whole, with theirs.
+    await cache.set(key, bytes(7, 8), MIN);
+    expect(await cache.get(key, tag)).toEqual({ tag, stale: false });
+    await cache.set(key, bytes(9), MIN);
+    expect(await cache.get(key, tag)).toEqual({ value: bytes(9), tag: entryTag(bytes(9)), stale: false });
+    expect(await cache.get({ ...key, geohash: "u09tu" }, tag)).toBeUndefined();
   });
 
   it("keeps every byte value, offsets into larger buffers and empty lists intact", async () => {
@@ -48,7 +67,7 @@ describe.each(factories)("RecommendationCache contract: %s", (_name, make) => {
     backing.set(all, 20);
     await cache.set({ userId: u, contentType: "movie" }, backing.subarray(20, 276), MIN);
     await cache.set({ userId: u, contentType: "music" }, new Uint8Array(0), MIN);
-    expect(Array.from((await cache.get({ userId: u, contentType: "movie" }))!.value)).toEqual(Array.from(all));
+    expect(Array.from((await cache.get({ userId: u, contentType: "movie" }))!.value!)).toEqual(Array.from(all));
     expect((await cache.get({ userId: u, contentType: "music" }))!.value).toHaveLength(0);
   });
 
@@ -61,7 +80,7 @@ describe.each(factories)("RecommendationCache contract: %s", (_name, make) => {
     await cache.set({ userId: a, contentType: "event", geohash: "u4pru" }, bytes(4), MIN);
     await cache.set({ userId: a, contentType: "music", geohash: "u4pru" }, bytes(5), MIN);
     await cache.set({ userId: b, contentType: "place", geohash: "u4pru" }, bytes(6), MIN);
-    const value = async (key: CacheKey) => (await cache.get(key))?.value[0];
+    const value = async (key: CacheKey) => (await cache.get(key))?.value?.[0];
     expect(await value({ userId: a, contentType: "place", geohash: "u4pru" })).toBe(1);
     expect(await value({ userId: a, contentType: "place", geohash: "u09tu" })).toBe(2);
     expect(await value({ userId: a, contentType: "place" })).toBe(3);
@@ -88,7 +107,7 @@ describe.each(factories)("RecommendationCache contract: %s", (_name, make) => {
     await cache.set(key, bytes(1), 100);
     await cache.set(key, bytes(2), MIN);
     await sleep(400);
-    expect(await cache.get(key)).toEqual({ value: bytes(2), stale: false });
+    expect(await cache.get(key)).toEqual({ value: bytes(2), tag: entryTag(bytes(2)), stale: false });
   });
 
   it("invalidateUser removes every list of the user, counting live ones only, and leaves other users alone", async () => {
@@ -108,7 +127,7 @@ describe.each(factories)("RecommendationCache contract: %s", (_name, make) => {
     ] as CacheKey[]) {
       expect(await cache.get(key)).toBeUndefined();
     }
-    expect(await cache.get({ userId: b, contentType: "music" })).toEqual({ value: bytes(2), stale: false });
+    expect(await cache.get({ userId: b, contentType: "music" })).toEqual({ value: bytes(2), tag: entryTag(bytes(2)), stale: false });
     expect(await cache.invalidateUser(a)).toBe(0);
     expect(await cache.invalidateUser(user())).toBe(0);
   });
@@ -120,11 +139,11 @@ describe.each(factories)("RecommendationCache contract: %s", (_name, make) => {
     await cache.set({ userId: a, contentType: "movie" }, bytes(1), MIN);
     await cache.set({ userId: b, contentType: "music" }, bytes(1), MIN);
     await cache.markStale(a);
-    expect(await cache.get({ userId: a, contentType: "music" })).toEqual({ value: bytes(1), stale: true });
+    expect(await cache.get({ userId: a, contentType: "music" })).toEqual({ value: bytes(1), tag: entryTag(bytes(1)), stale: true });
     expect((await cache.get({ userId: a, contentType: "movie" }))!.stale).toBe(true);
     expect((await cache.get({ userId: b, contentType: "music" }))!.stale).toBe(false);
     await cache.set({ userId: a, contentType: "music" }, bytes(2), MIN);
-    expect(await cache.get({ userId: a, contentType: "music" })).toEqual({ value: bytes(2), stale: false });
+    expect(await cache.get({ userId: a, contentType: "music" })).toEqual({ value: bytes(2), tag: entryTag(bytes(2)), stale: false });
     expect((await cache.get({ userId: a, contentType: "movie" }))!.stale).toBe(true);
   });
 
@@ -143,7 +162,7 @@ describe.each(factories)("RecommendationCache contract: %s", (_name, make) => {
     await cache.set({ userId: a, contentType: "movie" }, bytes(1), MIN, { version: beforeErase });
     expect((await cache.get({ userId: a, contentType: "movie" }))!.stale).toBe(true);
     await cache.set({ userId: a, contentType: "movie" }, bytes(2), MIN, { version: await cache.userVersion(a) });
-    expect(await cache.get({ userId: a, contentType: "movie" })).toEqual({ value: bytes(2), stale: false });
+    expect(await cache.get({ userId: a, contentType: "movie" })).toEqual({ value: bytes(2), tag: entryTag(bytes(2)), stale: false });
   });
 
   it("drops a write computed at an older version than the stored list's", async () => {
@@ -154,7 +173,7 @@ describe.each(factories)("RecommendationCache contract: %s", (_name, make) => {
     const key: CacheKey = { userId: a, contentType: "event", geohash: "u4pru" };
     await cache.set(key, bytes(2), MIN, { version: await cache.userVersion(a) });
     await cache.set(key, bytes(1), MIN, { version: old }); // the slow job finishing last
-    expect(await cache.get(key)).toEqual({ value: bytes(2), stale: false });
+    expect(await cache.get(key)).toEqual({ value: bytes(2), tag: entryTag(bytes(2)), stale: false });
   });
 
   it("rejects keys that could collide or are not geohashes, non-positive TTLs and fractional versions", async () => {
@@ -184,6 +203,17 @@ describe("RedisRecommendationCache storage", () => {
     expect(indexTtl).toBeGreaterThan(MIN);
     expect(indexTtl).toBeLessThanOrEqual(2 * MIN);
     expect(await redis.pttl(`${prefix}user:${a}:version`)).toBeGreaterThan(24 * 60 * MIN - 5_000);
+  });
+
+  it("stores an entry as `{version}:{tag}:{bytes}` and takes one of another layout for a miss", async () => {
+    const a = user();
+    const key: CacheKey = { userId: a, contentType: "music" };
+    await cache.set(key, bytes(0x7b, 0x7d), MIN, { version: 3 });
+    expect((await redis.getBuffer(`${prefix}prefetch:${a}:music`))!.toString("latin1")).toBe(`3:${entryTag(bytes(0x7b, 0x7d))}:{}`);
+    // The layout before tags (`{version}:{bytes}`), as a process of an older release would write it.
+    await redis.set(`${prefix}prefetch:${a}:music`, "3:{}", "PX", MIN);
+    expect(await cache.get(key)).toBeUndefined();
+    expect(await cache.get(key, entryTag(bytes(0x7b, 0x7d)))).toBeUndefined();
   });
 
   it("prunes expired entries from the user's index on the next write", async () => {

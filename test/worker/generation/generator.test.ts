@@ -61,7 +61,7 @@ describe("Generator", () => {
     expect(stored).toEqual([list]);
     const cached = await cache.get({ userId: USER, contentType: "music" });
     expect(cached?.stale).toBe(false);
-    expect(jsonListCodec.decode(cached!.value).entries.map((e) => e.id)).toEqual(list!.entries.map((e) => e.id));
+    expect(jsonListCodec.decode(cached!.value!).entries.map((e) => e.id)).toEqual(list!.entries.map((e) => e.id));
     await vi.waitFor(() => expect(announced).toHaveBeenCalledWith({ userId: USER, contentType: "music", generatedAt: NOW.getTime() }));
     const again = await generator.generate({ userId: USER, contentType: "music" });
     expect(again!.entries.map((e) => e.id)).toEqual(list!.entries.map((e) => e.id));

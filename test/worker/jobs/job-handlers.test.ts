@@ -133,7 +133,7 @@ describe.each(DATABASE_KINDS)("job handlers on %s", (kind) => {
     for (const contentType of CONTENT_KINDS) {
       const cached = await adapters.cache.get(toCacheKey({ userId: user, contentType, geohash: "" }));
       expect(cached, contentType).toBeDefined();
-      expect(jsonListCodec.decode(cached!.value).contentType).toBe(contentType);
+      expect(jsonListCodec.decode(cached!.value!).contentType).toBe(contentType);
     }
     const stored = await server.app.orm.em.fork().find(RecommendationEntity, { userId: user }, { fields: ["contentType"] });
     expect(stored.map((r) => r.contentType)).toEqual(expect.arrayContaining(["music", "movie"]));

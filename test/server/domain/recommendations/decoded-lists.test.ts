@@ -3,78 +3,60 @@ import { DecodedLists } from "../../../../server/domain/recommendations/decoded-
 import type { RecommendationList } from "../../../../server/domain/recommendations/lists.js";
 
 const list = (userId: string): RecommendationList => ({ userId, contentType: "music", geohash: "", generatedAt: new Date(0), expiresAt: new Date(1), entries: [] });
-
-/** A decoder that makes a new list for `userId` on each call, and counts its calls. */
-function decoder(userId: string) {
-  const made: RecommendationList[] = [];
-  return {
-    made,
-    decode: () => {
-      const l = list(userId);
-      made.push(l);
-      return l;
-    },
-  };
-}
+const bytes = new Uint8Array([1, 2, 3]);
 
 describe("DecodedLists", () => {
-  it("answers the list held for a key only while the cache bytes are the very bytes it was decoded from", () => {
+  it("holds what it decoded under its key with the tag of the bytes", () => {
     const held = new DecodedLists(4);
-    const d = decoder("a");
-    const a = held.decode("k", new Uint8Array([1, 2, 3]), d.decode);
-    expect(held.decode("k", new Uint8Array([1, 2, 3]), d.decode)).toBe(a);
-    expect(d.made).toHaveLength(1);
-    // A regenerated list of the same length, and one of another length: decode again.
-    expect(held.decode("k", new Uint8Array([1, 2, 4]), d.decode)).not.toBe(a);
-    expect(held.decode("k", new Uint8Array([1, 2]), d.decode)).not.toBe(a);
-    expect(held.decode("other", new Uint8Array([1, 2, 3]), d.decode)).not.toBe(a);
-    expect(d.made).toHaveLength(4);
+    let calls = 0;
+    const a = held.decode("k", "t1", bytes, () => (calls++, list("a")));
+    expect(held.get("k")).toEqual({ tag: "t1", list: a });
+    expect(held.get("other")).toBeUndefined();
+    // Decoding again for the key replaces what it held.
+    const b = held.decode("k", "t2", bytes, () => (calls++, list("a")));
+    expect(b).not.toBe(a);
+    expect(held.get("k")).toEqual({ tag: "t2", list: b });
+    expect(calls).toBe(2);
   });
 
   it("holds at most its capacity, dropping the least recently used", () => {
     const held = new DecodedLists(2);
-    const bytes = new Uint8Array([9]);
-    const first = { a: held.decode("a", bytes, () => list("a")), b: held.decode("b", bytes, () => list("b")) };
-    held.decode("a", bytes, () => list("a")); // a is now the most recent
-    const c = held.decode("c", bytes, () => list("c"));
+    held.decode("a", "t", bytes, () => list("a"));
+    held.decode("b", "t", bytes, () => list("b"));
+    held.get("a"); // a is now the most recent
+    held.decode("c", "t", bytes, () => list("c"));
     expect(held.size).toBe(2);
-    expect(held.decode("a", bytes, () => list("a"))).toBe(first.a);
-    expect(held.decode("c", bytes, () => list("c"))).toBe(c);
-    // Asked last: a miss holds the list it decodes, which would evict one of the two above.
-    expect(held.decode("b", bytes, () => list("b"))).not.toBe(first.b);
+    expect(held.get("a")).toBeDefined();
+    expect(held.get("b")).toBeUndefined();
+    expect(held.get("c")).toBeDefined();
   });
 
   it("holds nothing with a capacity of 0", () => {
     const held = new DecodedLists(0);
-    const d = decoder("a");
-    held.decode("k", new Uint8Array([1]), d.decode);
+    held.decode("k", "t", bytes, () => list("a"));
     expect(held.size).toBe(0);
-    held.decode("k", new Uint8Array([1]), d.decode);
-    expect(d.made).toHaveLength(2);
+    expect(held.get("k")).toBeUndefined();
   });
 
-  it("holds nothing for bytes that fail to decode", () => {
+  it("holds nothing for bytes that fail to decode, not even the list held before", () => {
     const held = new DecodedLists(4);
-    const bytes = new Uint8Array([1]);
-    const good = held.decode("k", bytes, () => list("a"));
+    held.decode("k", "t1", bytes, () => list("a"));
     expect(() =>
-      held.decode("k", new Uint8Array([2]), () => {
+      held.decode("k", "t2", bytes, () => {
         throw new Error("not a list");
       }),
     ).toThrow("not a list");
-    expect(held.size).toBe(0);
-    expect(held.decode("k", bytes, () => list("a"))).not.toBe(good);
+    expect(held.get("k")).toBeUndefined();
   });
 
   it("forgets every list of an erased user and only theirs", () => {
     const held = new DecodedLists(8);
-    const bytes = new Uint8Array([7]);
     const keyOf = (userId: string, geohash: string) => DecodedLists.key({ userId, contentType: "place", geohash });
-    held.decode(keyOf("u1", ""), bytes, () => list("u1"));
-    held.decode(keyOf("u1", "u09tv"), bytes, () => list("u1"));
-    const kept = held.decode(keyOf("u10", ""), bytes, () => list("u10"));
+    held.decode(keyOf("u1", ""), "t", bytes, () => list("u1"));
+    held.decode(keyOf("u1", "u09tv"), "t", bytes, () => list("u1"));
+    const kept = held.decode(keyOf("u10", ""), "t", bytes, () => list("u10"));
     held.forgetUser("u1");
     expect(held.size).toBe(1);
-    expect(held.decode(keyOf("u10", ""), bytes, () => list("u10"))).toBe(kept);
+    expect(held.get(keyOf("u10", ""))?.list).toBe(kept);
   });
 });

@@ -6,7 +6,7 @@ import { DomainError } from "../../../../server/domain/errors.js";
 import type { EnqueueOptions, JobPayloads, JobQueue, JobType } from "../../../../server/domain/ports/job-queue.js";
 import { jsonListCodec } from "../../../../server/domain/recommendations/json-list-codec.js";
 import { ListPageTokens } from "../../../../server/domain/recommendations/list-page-tokens.js";
-import type { ListKey, RecommendationList, RecommendationStore } from "../../../../server/domain/recommendations/lists.js";
+import type { ListCodec, ListKey, RecommendationList, RecommendationStore } from "../../../../server/domain/recommendations/lists.js";
 import { Recommendations } from "../../../../server/domain/recommendations/recommendations.js";
 import { MemoryRecommendationCache } from "../../../../server/persistence/cache/memory-recommendation-cache.js";
 import { InProcessListEvents } from "../../../../server/persistence/events/in-process-list-events.js";
@@ -81,7 +81,7 @@ function list(size: number, key: Partial<ListKey> = {}, expiresAt = new Date(NOW
   };
 }
 
-function setup(overrides: { profileLocation?: typeof LISBON } = {}) {
+function setup(overrides: { profileLocation?: typeof LISBON; codec?: ListCodec } = {}) {
   const store = new FakeStore();
   const queue = new RecordingQueue();
   const cache = new MemoryRecommendationCache();
@@ -91,7 +91,7 @@ function setup(overrides: { profileLocation?: typeof LISBON } = {}) {
   const recommendations = new Recommendations({
     store,
     cache,
-    codec: jsonListCodec,
+    codec: overrides.codec ?? jsonListCodec,
     queue,
     events,
     pageTokens: new ListPageTokens(randomBytes(32)),
@@ -159,6 +159,35 @@ describe("Recommendations.page", () => {
       ["music", true],
     ]);
     expect(queue.jobs).toEqual([]);
+  });
+
+  it("answers a repeated cache hit with the list decoded before, the cache sending no bytes, until the entry changes", async () => {
+    let decoded = 0;
+    const codec: ListCodec = { encode: jsonListCodec.encode, decode: (b) => (decoded++, jsonListCodec.decode(b)) };
+    const { recommendations, store, cache } = setup({ codec });
+    const answers: boolean[] = [];
+    const get = cache.get.bind(cache);
+    cache.get = async (key, held) => {
+      const answer = await get(key, held);
+      answers.push(answer?.value !== undefined);
+      return answer;
+    };
+    await store.replace(list(30));
+    await recommendations.page(USER, { contentType: "music" }); // from the database, then cached
+    const first = await recommendations.page(USER, { contentType: "music" });
+    const again = await recommendations.page(USER, { contentType: "music" });
+    expect(first.answer).toMatchObject({ status: "ready", source: "cache" });
+    expect(again.answer).toEqual(first.answer);
+    expect(again.answer.status === "ready" && first.answer.status === "ready" && again.answer.list === first.answer.list).toBe(true);
+    expect(decoded).toBe(1);
+    expect(answers).toEqual([false, true, false]);
+    // A new list in the cache: its bytes come, and are decoded.
+    const changed = { ...list(30), entries: list(30).entries.toReversed() };
+    await cache.set({ userId: USER, contentType: "music" }, jsonListCodec.encode(changed), 60_000);
+    const after = await recommendations.page(USER, { contentType: "music" });
+    expect(after.entries[0]!.id).toBe("rec-29");
+    expect(decoded).toBe(2);
+    expect(answers.at(-1)).toBe(true);
   });
 
   it("pages with tokens bound to the list, and refuses a token of another query", async () => {
