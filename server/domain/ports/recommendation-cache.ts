@@ -89,6 +89,9 @@ export function checkTtl(ttlMs: number): void {
   if (!Number.isSafeInteger(ttlMs) || ttlMs <= 0) throw new RangeError(`cache TTL must be a positive integer of ms: ${ttlMs}`);
 }
 
+/** Length of an entry's tag (`entryTag`). */
+export const ENTRY_TAG_CHARS = 32;
+
 /**
  * The tag of an entry's bytes: 128 bits of their SHA-256 as 32 hex digits. Taken once by the writer,
  * so a reader holding a decoded list learns that it is still current without receiving or hashing
@@ -97,5 +100,3 @@ export function checkTtl(ttlMs: number): void {
 export function entryTag(value: Uint8Array): string {
   return createHash("sha256").update(value).digest("hex").slice(0, ENTRY_TAG_CHARS);
 }
-
-export const ENTRY_TAG_CHARS = 32;
