@@ -63,3 +63,12 @@ export async function runFailingServer(env: Record<string, string>, entry = "ser
   const [code] = await once(child, "exit");
   return { code: code as number | null, stderr };
 }
+
+/** Runs a TypeScript script to its end; resolves with its exit code and what it wrote to stdout. */
+export async function runScript(file: string): Promise<{ code: number | null; stdout: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", file], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  child.stdout!.on("data", (c) => (stdout += c));
+  const [code] = await once(child, "exit");
+  return { code: code as number | null, stdout };
+}

@@ -1,5 +1,6 @@
 import type { ContentKind } from "../../server/domain/content/kinds.js";
 import { nameUuid } from "../../server/domain/ids.js";
+import { Lru } from "../../server/domain/lru.js";
 import type { ContentItemRecord, InteractionRecord } from "../../server/domain/content/records.js";
 import type { GeoPoint, ProfileRecord } from "../../server/domain/users/profile.js";
 import type { JobPayloads } from "../../server/domain/ports/job-queue.js";
@@ -74,7 +75,7 @@ const FOLD_IN_MEMO = 1_000;
 export class Generator {
   private readonly now: () => Date;
   /** Per model: user → their positives' signature and the vector folded in from them. */
-  private readonly foldIns = new WeakMap<MfModel, Map<string, { signature: string; vector: Float32Array }>>();
+  private readonly foldIns = new WeakMap<MfModel, Lru<string, { signature: string; vector: Float32Array }>>();
 
   constructor(private readonly deps: GeneratorDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -171,16 +172,13 @@ export class Generator {
    */
   private userVector(model: MfModel, userId: string, positives: readonly { itemId: string; weight: number }[]): Float32Array {
     let memo = this.foldIns.get(model);
-    if (!memo) this.foldIns.set(model, (memo = new Map()));
+    if (!memo) this.foldIns.set(model, (memo = new Lru(FOLD_IN_MEMO)));
     // Weights to 3 decimals: the decay between a refresh's four rankings must not defeat the memo.
     const signature = positives.map((p) => `${p.itemId}:${p.weight.toFixed(3)}`).join(",");
     const held = memo.get(userId);
     if (held?.signature === signature) return held.vector;
     const vector = foldInUser(model, positives);
-    memo.delete(userId);
     memo.set(userId, { signature, vector });
-    // Oldest first in a Map's order: drop it once past the bound.
-    if (memo.size > FOLD_IN_MEMO) memo.delete(memo.keys().next().value!);
     return vector;
   }
 

@@ -1,12 +1,8 @@
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { expect, it } from "vitest";
+import { runScript } from "../../helpers/process.js";
 
 it("logs an unhandled rejection as one fatal JSON line with its stack, then exits 1", async () => {
-  const child = spawn(process.execPath, ["--import", "tsx", "test/server/observability/fixtures/fatal-rejection.ts"], { stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  child.stdout!.on("data", (c) => (stdout += c));
-  const [code] = await once(child, "exit");
+  const { code, stdout } = await runScript("test/server/observability/fixtures/fatal-rejection.ts");
   expect(code).toBe(1);
   const lines = stdout.trim().split("\n").map((l) => JSON.parse(l) as { level: number; msg: string; origin: string; err: { message: string; stack: string } });
   expect(lines).toHaveLength(1);
