@@ -26,6 +26,16 @@ export interface CachedList {
   readonly stale: boolean;
 }
 
+/** What `get` read: the entry, when there is one, and the user's version read with it. */
+export interface CacheRead {
+  readonly entry?: CachedList;
+  /**
+   * The user's version (as `userVersion` answers) at the read: a list read from elsewhere after this
+   * call is cached with it, so a `markStale` in between makes that write stale.
+   */
+  readonly version: number;
+}
+
 export interface CacheSetOptions {
   /**
    * The user's version (from `userVersion`) read before computing the list. Defaults to the version at
@@ -41,14 +51,14 @@ export interface CacheSetOptions {
  * `stale: true` (serve them, and queue a refresh). A write with an older version than the stored
  * entry's is dropped, so a slow job never overwrites a list from a newer one.
  *
- * `get`, `set` and `userVersion` fail soft: a store error is a miss, a skipped write or version 0
+ * `get`, `set` and `userVersion` fail soft: a store error is a miss (at version 0), a skipped write or version 0
  * (every cached list then looks stale, the safe direction), reported through the adapter's `onError`.
  * `markStale` and `invalidateUser` reject on a store error, because swallowing one would keep
  * serving lists the user has just changed or erased.
  */
 export interface RecommendationCache {
-  /** `held`: the tag of bytes the caller holds; when it is the entry's, the answer carries no value. */
-  get(key: CacheKey, held?: string): Promise<CachedList | undefined>;
+  /** `held`: the tag of bytes the caller holds; when it is the entry's, the entry comes without its value. */
+  get(key: CacheKey, held?: string): Promise<CacheRead>;
   /** `ttlMs` is a positive integer; values are treated as immutable bytes. */
   set(key: CacheKey, value: Uint8Array, ttlMs: number, options?: CacheSetOptions): Promise<void>;
   /** The user's current version, to pass to `set` after computing a list. */

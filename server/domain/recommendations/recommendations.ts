@@ -189,7 +189,7 @@ export class Recommendations {
     const now = this.now();
     const memoKey = DecodedLists.key(key);
     const held = this.decoded.get(memoKey);
-    const cached = await this.deps.cache.get(cacheKey, held?.tag);
+    const { entry: cached, version } = await this.deps.cache.get(cacheKey, held?.tag);
     if (cached && !cached.stale) {
       // No bytes: they are the ones `held` was decoded from.
       const list = cached.value ? this.decode(memoKey, cached.tag, cached.value) : held?.tag === cached.tag ? held.list : undefined;
@@ -202,7 +202,8 @@ export class Recommendations {
     // A stale entry means the user changed something since the list was made; the stored list is at
     // least as old, so only a new list will do.
     if (!cached?.stale) {
-      const version = await this.deps.cache.userVersion(key.userId);
+      // The version read with the entry, before the stored list: an interaction since then makes the
+      // list cached below stale.
       const stored = await this.deps.store.find(key, now);
       if (stored) {
         const ttl = Math.min(this.deps.settings.cacheTtlMs, stored.expiresAt.getTime() - now.getTime());

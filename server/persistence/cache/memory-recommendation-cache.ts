@@ -4,8 +4,8 @@ import {
   checkVersion,
   checkUserId,
   entryTag,
-  type CachedList,
   type CacheKey,
+  type CacheRead,
   type CacheSetOptions,
   type RecommendationCache,
   type RecommendationCacheOptions,
@@ -54,19 +54,20 @@ export class MemoryRecommendationCache implements RecommendationCache {
     this.maxBytes = options.maxBytes ?? 64 * 2 ** 20;
   }
 
-  async get(key: CacheKey, held?: string): Promise<CachedList | undefined> {
+  async get(key: CacheKey, held?: string): Promise<CacheRead> {
     const k = cacheKeyString(key);
-    const entry = this.entries.get(k);
-    if (!entry) return undefined;
     const now = Date.now();
+    const version = this.currentVersion(key.userId, now);
+    const entry = this.entries.get(k);
+    if (!entry) return { version };
     if (entry.expiresAt <= now) {
       this.remove(k, entry);
-      return undefined;
+      return { version };
     }
     this.entries.delete(k);
     this.entries.set(k, entry);
-    const stale = entry.version < this.currentVersion(key.userId, now);
-    return held === entry.tag ? { tag: entry.tag, stale } : { value: entry.value, tag: entry.tag, stale };
+    const stale = entry.version < version;
+    return { entry: held === entry.tag ? { tag: entry.tag, stale } : { value: entry.value, tag: entry.tag, stale }, version };
   }
 
   async set(key: CacheKey, value: Uint8Array, ttlMs: number, options?: CacheSetOptions): Promise<void> {

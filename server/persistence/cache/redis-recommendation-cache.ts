@@ -6,8 +6,8 @@ import {
   checkUserId,
   ENTRY_TAG_CHARS,
   entryTag,
-  type CachedList,
   type CacheKey,
+  type CacheRead,
   type CacheSetOptions,
   type RecommendationCache,
   type RecommendationCacheOptions,
@@ -56,13 +56,13 @@ return 1
  * When it is the entry's tag only the entry's version and tag come back: a repeated hit moves a few
  * bytes instead of the whole list. Only the entry's head is read for that (GETRANGE), since a
  * script's GET copies the whole value into Lua (measured: 30 µs of Redis CPU per call, not 80).
- * Nothing when there is no entry (entries are never empty: they start with their version).
+ * Without an entry, only the version (entries are never empty: they start with their version).
  * KEYS: entry, version. ARGV: the tag the caller holds.
  */
 const GET_SCRIPT = `
 local head = redis.call('GETRANGE', KEYS[1], 0, 63)
-if head == '' then return false end
 local current = redis.call('GET', KEYS[2]) or '0'
+if head == '' then return {false, current} end
 local version, tag = string.match(head, '^(%d+):(%x+):')
 if tag == ARGV[1] then return {version, current, tag} end
 return {redis.call('GET', KEYS[1]), current}
@@ -103,7 +103,7 @@ type SetCommand = (
   minTtl: number,
   tag: string,
 ) => Promise<number>;
-/** MGET's answer, or the script's: [entry, version] or, for a held tag, [entry version, version, tag]. */
+/** MGET's answer, or the script's: [entry or nil, version] or, for a held tag, [entry version, version, tag]. */
 type GetReply = (Buffer | null)[] | null;
 type GetCommand = (entry: string, version: string, held: string) => Promise<GetReply>;
 type BumpCommand = (index: string, version: string, del: 0 | 1, minTtl: number) => Promise<number>;
@@ -148,7 +148,7 @@ export class RedisRecommendationCache implements RecommendationCache {
     this.timeoutMs = options.timeoutMs ?? 250;
   }
 
-  async get(key: CacheKey, held?: string): Promise<CachedList | undefined> {
+  async get(key: CacheKey, held?: string): Promise<CacheRead> {
     const entryKey = this.options.prefix + cacheKeyString(key);
     try {
       // Holding nothing, one MGET (no script) is the cheaper read of the whole entry.
@@ -156,22 +156,19 @@ export class RedisRecommendationCache implements RecommendationCache {
       const reply: GetReply = await this.call("get", () =>
         held === undefined ? this.redis.mgetBuffer(entryKey, versionKey) : this.getCommand(entryKey, versionKey, held),
       );
-      if (!reply?.[0]) return undefined;
-      const current = reply[1] ? Number(reply[1].toString("latin1")) : 0;
-      if (reply.length === 3) return { tag: reply[2]!.toString("latin1"), stale: Number(reply[0].toString("latin1")) < current };
-      const entry = reply[0];
+      const version = reply?.[1] ? Number(reply[1].toString("latin1")) : 0;
+      const entry = reply?.[0];
+      if (!entry) return { version };
+      if (reply.length === 3) return { entry: { tag: reply[2]!.toString("latin1"), stale: Number(entry.toString("latin1")) < version }, version };
       const colon = entry.indexOf(0x3a);
       const tagEnd = colon + 1 + ENTRY_TAG_CHARS;
       // Not `{version}:{tag}:` (an entry of an older layout, say): a miss, and the list is read again.
-      if (colon < 0 || entry[tagEnd] !== 0x3a) return undefined;
-      return {
-        value: new Uint8Array(entry.buffer, entry.byteOffset + tagEnd + 1, entry.length - tagEnd - 1),
-        tag: entry.toString("latin1", colon + 1, tagEnd),
-        stale: Number(entry.toString("latin1", 0, colon)) < current,
-      };
+      if (colon < 0 || entry[tagEnd] !== 0x3a) return { version };
+      const value = new Uint8Array(entry.buffer, entry.byteOffset + tagEnd + 1, entry.length - tagEnd - 1);
+      return { entry: { value, tag: entry.toString("latin1", colon + 1, tagEnd), stale: Number(entry.toString("latin1", 0, colon)) < version }, version };
     } catch (err) {
       this.options.onError?.(asError(err));
-      return undefined;
+      return { version: 0 };
     }
   }
 

@@ -32,11 +32,11 @@ describe("RedisRecommendationCache across a Redis outage", () => {
     const cache = new RedisRecommendationCache(redis, { prefix: "cache:", onError: (e) => errors.push(e) });
     const key = { userId: "traveller", contentType: "music" } as const;
     await cache.set(key, new Uint8Array([1, 2]), 60_000);
-    expect((await cache.get(key))?.value).toEqual(new Uint8Array([1, 2]));
+    expect((await cache.get(key)).entry?.value).toEqual(new Uint8Array([1, 2]));
     expect(errors).toEqual([]);
 
     await server.stop();
-    await expect(cache.get(key)).resolves.toBeUndefined();
+    await expect(cache.get(key)).resolves.toEqual({ version: 0 });
     await expect(cache.set(key, new Uint8Array([3]), 60_000)).resolves.toBeUndefined();
     await expect(cache.userVersion("traveller")).resolves.toBe(0);
     // Losing a staleness mark silently would serve outdated lists: that one is the caller's to handle.
@@ -47,10 +47,10 @@ describe("RedisRecommendationCache across a Redis outage", () => {
     // The restarted server is empty (no persistence) and has no scripts loaded: set must reload its script.
     await vi.waitFor(async () => {
       await cache.set(key, new Uint8Array([4]), 60_000);
-      expect((await cache.get(key))?.value).toEqual(new Uint8Array([4]));
+      expect((await cache.get(key)).entry?.value).toEqual(new Uint8Array([4]));
     }, WAIT);
     await cache.markStale("traveller");
-    expect((await cache.get(key))?.stale).toBe(true);
+    expect((await cache.get(key)).entry?.stale).toBe(true);
   });
 });
 

@@ -59,7 +59,7 @@ describe("Generator", () => {
     expect(list!.entries).toHaveLength(10);
     expect(list!.entries[0]!.item.tags).toContain("jazz");
     expect(stored).toEqual([list]);
-    const cached = await cache.get({ userId: USER, contentType: "music" });
+    const cached = (await cache.get({ userId: USER, contentType: "music" })).entry;
     expect(cached?.stale).toBe(false);
     expect(jsonListCodec.decode(cached!.value!).entries.map((e) => e.id)).toEqual(list!.entries.map((e) => e.id));
     await vi.waitFor(() => expect(announced).toHaveBeenCalledWith({ userId: USER, contentType: "music", generatedAt: NOW.getTime() }));

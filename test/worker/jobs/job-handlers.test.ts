@@ -131,7 +131,7 @@ describe.each(DATABASE_KINDS)("job handlers on %s", (kind) => {
     await seedInteractions(server.app.orm, user, [{ item: items[0]!, type: "like", at: new Date(Date.now() - 60_000) }]);
     await run(runtime, "refresh-user", { userId: user });
     for (const contentType of CONTENT_KINDS) {
-      const cached = await adapters.cache.get(toCacheKey({ userId: user, contentType, geohash: "" }));
+      const cached = (await adapters.cache.get(toCacheKey({ userId: user, contentType, geohash: "" }))).entry;
       expect(cached, contentType).toBeDefined();
       expect(jsonListCodec.decode(cached!.value!).contentType).toBe(contentType);
     }

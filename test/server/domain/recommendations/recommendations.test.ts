@@ -169,7 +169,7 @@ describe("Recommendations.page", () => {
     const get = cache.get.bind(cache);
     cache.get = async (key, held) => {
       const answer = await get(key, held);
-      answers.push(answer?.value !== undefined);
+      answers.push(answer.entry?.value !== undefined);
       return answer;
     };
     await store.replace(list(30));
@@ -188,6 +188,23 @@ describe("Recommendations.page", () => {
     expect(after.entries[0]!.id).toBe("rec-29");
     expect(decoded).toBe(2);
     expect(answers.at(-1)).toBe(true);
+  });
+
+  it("caches a stored list at the version read with the cache, so a verdict during the database read makes it stale", async () => {
+    const { recommendations, store, cache } = setup();
+    await store.replace(list(30));
+    const versionReads = vi.spyOn(cache, "userVersion");
+    // A dislike lands while the stored list is being read.
+    const find = store.find.bind(store);
+    store.find = async (key, now) => {
+      const found = await find(key, now);
+      await cache.markStale(USER);
+      return found;
+    };
+    expect((await recommendations.page(USER, { contentType: "music" })).answer).toMatchObject({ status: "ready", source: "database" });
+    expect(versionReads).not.toHaveBeenCalled();
+    // The entry written then is behind the user's version: not served as current.
+    expect((await cache.get({ userId: USER, contentType: "music" })).entry?.stale).toBe(true);
   });
 
   it("pages with tokens bound to the list, and refuses a token of another query", async () => {
