@@ -38,7 +38,7 @@ export interface CacheRead {
 
 export interface CacheSetOptions {
   /**
-   * The user's version (from `userVersion`) read before computing the list. Defaults to the version at
+   * The user's version (from `userVersion`, or the one `get` answered) read before computing the list. Defaults to the version at
    * write time, which hides an interaction that arrived while the list was being computed.
    */
   readonly version?: number;
