@@ -353,7 +353,7 @@ async function bench(options: Options, cleanup: Cleanup): Promise<void> {
       "Catalog sizes are totals over the four content types, a quarter of each type.",
       `SCRYPT_LOG_N=${SCRYPT_LOG_N} (production default 17) only speeds up seeding (Register); no measured call hashes a password.`,
       "RATE_LIMIT_DEFAULT is 1e9 so the bench is never refused, but the limiter runs (a Redis Lua call per RPC).",
-      "ACCESS_TOKEN_TTL_SECONDS=86400 so tokens outlive the run; authentication still verifies the JWT and reads the account on every call.",
+      "ACCESS_TOKEN_TTL_SECONDS=86400 so tokens outlive the run; authentication still checks the JWT (its expiry, for a token verified before) and the account (its presence mark in Redis) on every call.",
       `Shared ${os.cpus().length}-core machine: server, workers, load generator, Postgres and Redis compete for the same cores, with other work running; figures are noisy (see the machine column).`,
     ],
     setup: {},
@@ -470,7 +470,7 @@ async function requestPath(options: Options, results: BenchResults, prefix: stri
   const userIds = new Set(users.map((u) => u.id));
   cleanup.add("redis keys of the bench users", async () => {
     const mine = (key: string) => userIds.has(key.split(":")[1] ?? "");
-    const n = (await deleteKeys(redis, "prefetch:*", mine)) + (await deleteKeys(redis, "user:*", mine));
+    const n = (await deleteKeys(redis, "prefetch:*", mine)) + (await deleteKeys(redis, "user:*", mine)) + (await deleteKeys(redis, "account:*", mine));
     log(`deleted ${n} cache keys of the bench users`);
   });
   results.setup.registerSeconds = (performance.now() - t) / 1000;

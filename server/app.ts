@@ -36,6 +36,7 @@ import { createOps } from "./observability/ops.js";
 import { capDeadline } from "./transport/deadline-cap.js";
 import { requestIdInterceptor } from "./interceptors/request-id.js";
 import { createRateLimiting } from "./rate-limiting.js";
+import { accountPresence } from "./account-presence.js";
 import { connectRedis } from "./redis.js";
 import { recommendationAdapters } from "./recommendation-adapters.js";
 import { runsJobsInProcess } from "./config/recommendations.js";
@@ -81,16 +82,18 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   keepLeadingByteOrderMarks();
   const orm = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger, acquireTimeoutMs: config.dbAcquireTimeoutMs, queryTimeoutMs: config.dbQueryTimeoutMs, poolSize: config.dbPoolSize });
   const jwt = resolveJwtSecret(config, logger);
+  // One Redis connection per process (undefined in the embedded default), shared by every user of it.
+  const redis = connectRedis(config.redisUrl, logger);
+  const presence = accountPresence(config, redis, logger);
   const auth = new AuthService({
     store: new OrmAuthStore(orm),
+    presence,
     hasher: new PasswordHasher(config.scryptLogN),
     accessTokens: new AccessTokens(jwt, config.accessTokenTtlSec),
     refreshTokenTtlSec: config.refreshTokenTtlSec,
     adminEmails: config.adminEmails,
   });
   const pageTokenKey = deriveKey(jwt, "page-tokens");
-  // One Redis connection per process (undefined in the embedded default), shared by every user of it.
-  const redis = connectRedis(config.redisUrl, logger);
   // Cache, job queue and "list ready" events: in Redis, or in this process without it.
   const adapters = recommendationAdapters(config, redis, logger, apiJobMetrics.failed);
   // Opens the queue's connections now, so the first request does not pay for them.
@@ -113,7 +116,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   const users = {
     profiles: new Profiles({ store: profileStore, geocoder: gazetteerGeocoder(), hooks }),
     history: new InteractionHistory(new OrmInteractionStore(orm), new PageTokens(pageTokenKey)),
-    dataRights: new DataRights({ store: new OrmAccountDataStore(orm), auth, hooks }),
+    dataRights: new DataRights({ store: new OrmAccountDataStore(orm), auth, presence, hooks }),
   };
   const catalog = new Catalog({ store: new OrmCatalogStore(orm) });
   // After the row is stored: verdicts make cached lists stale; every interaction feeds analytics.

@@ -41,9 +41,9 @@ export function uniqueQueuePrefix(label: string): string {
   return `test-${label}-${Date.now()}-${randomBytes(3).toString("hex")}`;
 }
 
-/** Deletes a user's cache keys (as a Redis flush would for them). */
+/** Deletes a user's cache keys and account presence mark (as a Redis flush would for them). */
 export async function flushUserCache(redis: Redis, userId: string): Promise<void> {
-  for (const pattern of [`prefetch:${userId}:*`, `user:${userId}:*`]) {
+  for (const pattern of [`prefetch:${userId}:*`, `user:${userId}:*`, `account:${userId}`]) {
     let cursor = "0";
     do {
       const [next, keys] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 500);

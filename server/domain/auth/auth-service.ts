@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { DomainError, Violations } from "../errors.js";
+import type { AccountPresence } from "../ports/account-presence.js";
 import type { AccessTokens, Principal } from "./access-tokens.js";
 import type { AccountRecord, AuthStore, RefreshTokenRecord } from "./auth-store.js";
 import { checkPasswordPolicy, type PasswordHasher } from "./passwords.js";
@@ -19,6 +20,8 @@ export interface Session {
 
 export interface AuthServiceDeps {
   readonly store: AuthStore;
+  /** Answers "does the account exist" for most calls without the database (see `authenticate`). */
+  readonly presence: AccountPresence;
   readonly hasher: PasswordHasher;
   readonly accessTokens: AccessTokens;
   readonly refreshTokenTtlSec: number;
@@ -114,13 +117,25 @@ export class AuthService {
     else await this.deps.store.revokeFamily(token.familyId, "logout", now);
   }
 
-  /** Verifies an access token; the account must still exist, so a deleted user's tokens stop working at once. */
+  /**
+   * Verifies an access token; the account must still exist, so a deleted user's tokens stop working at
+   * once. The shared presence marks answer that for most calls (an erasure marks the account erased
+   * before deleting it); without a mark the database answers, and an existing account is marked.
+   */
   async authenticate(accessToken: string): Promise<Principal> {
     const principal = this.deps.accessTokens.verify(accessToken, this.now());
-    if (!(await this.deps.store.accountExists(principal.userId))) {
+    if (!(await this.accountExists(principal.userId))) {
       throw new DomainError("unauthenticated", "TOKEN_REVOKED", "the token's account no longer exists");
     }
     return principal;
+  }
+
+  private async accountExists(userId: string): Promise<boolean> {
+    const known = await this.deps.presence.known(userId);
+    if (known !== undefined) return known;
+    const exists = await this.deps.store.accountExists(userId);
+    if (exists) await this.deps.presence.rememberExists(userId);
+    return exists;
   }
 
   async currentUser(principal: Principal): Promise<AccountRecord> {

@@ -28,7 +28,7 @@ export interface AuthStore {
   ): Promise<boolean>;
   findAccountByEmail(email: string): Promise<(AccountRecord & { passwordHash: string }) | undefined>;
   findAccountById(id: string): Promise<AccountRecord | undefined>;
-  /** Whether the account exists: checked on every authenticated call, so as cheap as a lookup can be. */
+  /** Whether the account exists: asked on an authenticated call whose account has no presence mark, so as cheap as a lookup can be. */
   accountExists(id: string): Promise<boolean>;
   findPasswordHash(userId: string): Promise<string | undefined>;
   insertRefreshToken(token: RefreshTokenRecord): Promise<void>;

@@ -1,4 +1,5 @@
 import type { AuthService } from "../auth/auth-service.js";
+import type { AccountPresence } from "../ports/account-presence.js";
 import type { AccountRecord } from "../auth/auth-store.js";
 import type { ContentItemRecord, InteractionRecord, RecommendationRecord } from "../content/records.js";
 import { DomainError, validationError } from "../errors.js";
@@ -45,6 +46,7 @@ export class DataRights {
     private readonly deps: {
       store: AccountDataStore;
       auth: Pick<AuthService, "checkPassword">;
+      presence: Pick<AccountPresence, "markErased" | "unmarkErased">;
       hooks: UserLifecycleHooks;
       now?: () => Date;
     },
@@ -60,14 +62,30 @@ export class DataRights {
 
   /**
    * Erases the account after re-checking the password. Access tokens already issued need no revocation
-   * list: `AuthService.authenticate` refuses any token whose account no longer exists, so they stop
-   * working at once; refresh tokens are deleted with the account.
+   * list: `AuthService.authenticate` refuses any token whose account is marked erased or no longer
+   * exists, so they stop working at once; refresh tokens are deleted with the account. The erased mark
+   * comes first: without it nothing is deleted (the caller may retry), and an erasure that fails
+   * takes it back.
    */
   async deleteAccount(userId: string, password: string): Promise<void> {
     if (password.length === 0) throw validationError([{ field: "password", description: "is required" }]);
     await this.deps.auth.checkPassword(userId, password);
+    try {
+      await this.deps.presence.markErased(userId);
+    } catch {
+      throw new DomainError("unavailable", "UNAVAILABLE", "the account cannot be erased right now (session store unavailable); nothing was deleted, retry shortly", {
+        retryAfterMs: 1_000,
+      });
+    }
+    let erased: boolean;
+    try {
+      erased = await this.deps.store.erase(userId);
+    } catch (err) {
+      await this.deps.presence.unmarkErased(userId);
+      throw err;
+    }
     // false: a concurrent DeleteAccount won, and it ran the hook.
-    if (!(await this.deps.store.erase(userId))) throw accountGone();
+    if (!erased) throw accountGone();
     await this.deps.hooks.accountDeleted(userId);
   }
 }

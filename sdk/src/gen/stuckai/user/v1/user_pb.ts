@@ -830,7 +830,8 @@ export const UserService: GenService<{
   },
   /**
    * Erases the caller's account and everything stored about it. Requires the current password.
-   * Errors: UNAUTHENTICATED/INVALID_CREDENTIALS for a wrong password.
+   * Errors: UNAUTHENTICATED/INVALID_CREDENTIALS for a wrong password; UNAVAILABLE/UNAVAILABLE with
+   * RetryInfo when the erasure cannot start right now (nothing was deleted: retry).
    *
    * @generated from rpc stuckai.user.v1.UserService.DeleteAccount
    */
