@@ -1,12 +1,14 @@
 import { startApp } from "./app.js";
 import { loadConfig } from "./config/config.js";
 import { loadOrExit } from "./config/load-or-exit.js";
+import { limitHeapGrowth } from "./heap-growth.js";
 import { createLogger } from "./logger.js";
 import { exitOnFatal } from "./observability/fatal.js";
 
 /** Entry point: `npm start`. Configuration comes from the environment (see .env.example). */
 async function main(): Promise<void> {
   const config = loadOrExit("stuckai", () => loadConfig());
+  limitHeapGrowth(config.heapGrowingPercent);
   const logger = createLogger(config.logLevel);
   exitOnFatal(logger);
   const app = await startApp(config, logger);

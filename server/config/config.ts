@@ -14,6 +14,8 @@ export interface Config extends StorageConfig {
   readonly host: string | undefined;
   readonly port: number;
   readonly logLevel: string;
+  /** V8's old-generation growth after each full GC, in percent (0: V8's own heuristics, up to 300). */
+  readonly heapGrowingPercent: number;
   readonly jwt: JwtConfig;
   readonly accessTokenTtlSec: number;
   readonly refreshTokenTtlSec: number;
@@ -103,6 +105,7 @@ export function loadConfig(env: Env = process.env): Config {
     port: int("PORT", 8080, 0, 65535),
     ...storage,
     logLevel,
+    heapGrowingPercent: int("HEAP_GROWING_PERCENT", 100, 0, 300),
     jwt,
     accessTokenTtlSec: int("ACCESS_TOKEN_TTL_SECONDS", 15 * 60, 30, 24 * 3600),
     refreshTokenTtlSec: int("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600, 60, 365 * 24 * 3600),

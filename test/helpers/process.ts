@@ -65,8 +65,8 @@ export async function runFailingServer(env: Record<string, string>, entry = "ser
 }
 
 /** Runs a TypeScript script to its end; resolves with its exit code and what it wrote to stdout. */
-export async function runScript(file: string): Promise<{ code: number | null; stdout: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", file], { stdio: ["ignore", "pipe", "pipe"] });
+export async function runScript(file: string, args: readonly string[] = []): Promise<{ code: number | null; stdout: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", file, ...args], { stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   child.stdout!.on("data", (c) => (stdout += c));
   const [code] = await once(child, "exit");
