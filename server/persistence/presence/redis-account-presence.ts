@@ -60,7 +60,13 @@ export class RedisAccountPresence implements AccountPresence {
   }
 
   async markErased(userId: string): Promise<void> {
-    await this.call("markErased", () => this.redis.set(this.key(userId), ERASED, "PX", this.options.erasedTtlMs));
+    try {
+      await this.call("markErased", () => this.redis.set(this.key(userId), ERASED, "PX", this.options.erasedTtlMs));
+    } catch (err) {
+      // Reported too: the caller's refusal says "retry", the log says why.
+      this.options.onError?.(asError(err));
+      throw err;
+    }
   }
 
   async unmarkErased(userId: string): Promise<void> {

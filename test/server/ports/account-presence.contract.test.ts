@@ -153,6 +153,7 @@ describe("RedisAccountPresence layout and failures", () => {
       await presence.unmarkErased("u1");
       expect(seen).toHaveLength(3);
       await expect(presence.markErased("u1")).rejects.toThrow();
+      expect(seen).toHaveLength(4);
     } finally {
       down.disconnect();
     }
