@@ -28,7 +28,7 @@ export const VERIFIED_TOKENS_HELD = 4096;
  * A token that verified once is held with its principal and expiry (least recently used out first),
  * so a client's next calls with it skip the HMAC and the header and claims parsing (8.5 µs → 0.2 µs
  * per call in a tight loop) and are only checked for expiry. Only the exact same string finds the
- * entry, and an expired one is verified again, which rejects it. The account check stays per call.
+ * entry, and an expired one is verified again, which rejects it. The account check (`AuthService`) stays per call.
  */
 export class AccessTokens {
   // Key objects, built once: given a string, jsonwebtoken first tries (and fails) to parse it as a

@@ -40,7 +40,7 @@ export class OrmAuthStore implements AuthStore {
   }
 
   async accountExists(id: string) {
-    // A primary-key probe without building an entity: this runs before every authenticated call.
+    // A primary-key probe without building an entity: authentication asks it when no presence mark answers.
     const rows = await boundQuery(this.orm, "select 1 from users where id = ? limit 1", [id]);
     return rows.length > 0;
   }
