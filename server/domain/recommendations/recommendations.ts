@@ -146,8 +146,10 @@ export class Recommendations {
   hooks(): UserLifecycleHooks {
     return {
       profileChanged: async (userId) => {
-        await this.sideEffect("invalidate cached lists after a profile change", () => this.deps.cache.invalidateUser(userId));
+        // Stored lists first: a read between the two steps that found them (the cache already
+        // invalidated) would cache an old-profile list at the new version, fresh.
         await this.sideEffect("delete stored lists after a profile change", () => this.deps.store.deleteUser(userId));
+        await this.sideEffect("invalidate cached lists after a profile change", () => this.deps.cache.invalidateUser(userId));
         await this.sideEffect("queue regeneration after a profile change", () =>
           this.deps.queue.enqueue("refresh-user", { userId }, { jobId: jobId("refresh-user", userId) }),
         );

@@ -30,7 +30,9 @@ class FakeStore implements RecommendationStore {
   }
   async deleteUser(userId: string) {
     this.deletedUsers.push(userId);
-    return 0;
+    let deleted = 0;
+    for (const [id, l] of this.lists) if (l.userId === userId) deleted += Number(this.lists.delete(id));
+    return deleted;
   }
   async deleteExpired() {
     return 0;
@@ -260,6 +262,24 @@ describe("Recommendations.hooks", () => {
     await recommendations.hooks().profileChanged(USER);
     expect(store.deletedUsers).toEqual([USER]);
     expect(queue.jobs).toEqual([{ type: "refresh-user", payload: { userId: USER }, options: { jobId: `refresh-user:${USER}` } }]);
+  });
+
+  it("leaves no list of the old profile to a read that runs between its steps", async () => {
+    const { recommendations, store, cache } = setup();
+    await store.replace(list(5));
+    expect((await recommendations.page(USER, { contentType: "music" })).answer.status).toBe("ready");
+    // A concurrent read (a watch stream woken by another list's event, say) completes right after
+    // each step: had the cache been invalidated before the stored lists went, that read would cache
+    // the old list at the new version, fresh.
+    const readBetween = <A extends unknown[], R>(step: (...args: A) => Promise<R>) => async (...args: A) => {
+      const result = await step(...args);
+      await recommendations.page(USER, { contentType: "music" });
+      return result;
+    };
+    cache.invalidateUser = readBetween(cache.invalidateUser.bind(cache));
+    store.deleteUser = readBetween(store.deleteUser.bind(store));
+    await recommendations.hooks().profileChanged(USER);
+    expect((await recommendations.page(USER, { contentType: "music" })).answer.status).toBe("generating");
   });
 });
 
