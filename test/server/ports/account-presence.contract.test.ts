@@ -1,25 +1,13 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
-import { pino } from "pino";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { AccountPresence, AccountPresenceOptions } from "../../../server/domain/ports/account-presence.js";
 import { MemoryAccountPresence } from "../../../server/persistence/presence/memory-account-presence.js";
 import { RedisAccountPresence } from "../../../server/persistence/presence/redis-account-presence.js";
-import { connectRedis } from "../../../server/redis.js";
-import { deleteKeys, uniquePrefix } from "../ratelimit/redis-keys.js";
+import { contractRedis } from "../ratelimit/redis-keys.js";
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
-const prefix = uniquePrefix("account-presence-contract");
-// The app's own connection settings: no offline queue, one retry.
-const redis: Redis = connectRedis(REDIS_URL, pino({ level: "silent" }))!;
-const errors: Error[] = [];
-
-afterAll(async () => {
-  await deleteKeys(redis, prefix);
-  await redis.quit();
-  // Nothing in these tests should have hit a store error.
-  expect(errors).toEqual([]);
-});
+// Nothing in these tests may hit a store error (checked after the file).
+const { redis, prefix, errors } = contractRedis("account-presence-contract");
 
 const HOUR = 3_600_000;
 type Make = (ttls?: Partial<AccountPresenceOptions>) => AccountPresence;

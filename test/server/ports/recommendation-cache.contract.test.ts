@@ -1,25 +1,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Redis } from "ioredis";
-import { pino } from "pino";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { entryTag, type CacheKey, type RecommendationCache } from "../../../server/domain/ports/recommendation-cache.js";
 import { MemoryRecommendationCache } from "../../../server/persistence/cache/memory-recommendation-cache.js";
 import { RedisRecommendationCache } from "../../../server/persistence/cache/redis-recommendation-cache.js";
-import { connectRedis } from "../../../server/redis.js";
-import { deleteKeys, uniquePrefix } from "../ratelimit/redis-keys.js";
+import { contractRedis } from "../ratelimit/redis-keys.js";
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
-const prefix = uniquePrefix("cache-contract");
-// The app's own connection settings: no offline queue, one retry.
-const redis: Redis = connectRedis(REDIS_URL, pino({ level: "silent" }))!;
-const errors: Error[] = [];
-
-afterAll(async () => {
-  await deleteKeys(redis, prefix);
-  await redis.quit();
-  // Nothing in these tests should have hit a store error.
-  expect(errors).toEqual([]);
-});
+// Nothing in these tests may hit a store error (checked after the file).
+const { redis, prefix, errors } = contractRedis("cache-contract");
 
 const factories: [string, () => RecommendationCache][] = [
   ["memory", () => new MemoryRecommendationCache()],
