@@ -105,7 +105,7 @@ export function loadConfig(env: Env = process.env): Config {
     port: int("PORT", 8080, 0, 65535),
     ...storage,
     logLevel,
-    heapGrowingPercent: int("HEAP_GROWING_PERCENT", 100, 0, 300),
+    heapGrowingPercent: int("HEAP_GROWING_PERCENT", 0, 0, 300),
     jwt,
     accessTokenTtlSec: int("ACCESS_TOKEN_TTL_SECONDS", 15 * 60, 30, 24 * 3600),
     refreshTokenTtlSec: int("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600, 60, 365 * 24 * 3600),

@@ -23,9 +23,9 @@ describe("limitHeapGrowth", () => {
 
 describe("HEAP_GROWING_PERCENT", () => {
   const env = { JWT_SECRET: "x".repeat(40) };
-  it("defaults to 100 and takes 0 (V8's own) to 300", () => {
-    expect(loadConfig(env).heapGrowingPercent).toBe(100);
-    expect(loadConfig({ ...env, HEAP_GROWING_PERCENT: "0" }).heapGrowingPercent).toBe(0);
+  it("defaults to 0 (V8's own) and takes up to 300", () => {
+    expect(loadConfig(env).heapGrowingPercent).toBe(0);
+    expect(loadConfig({ ...env, HEAP_GROWING_PERCENT: "100" }).heapGrowingPercent).toBe(100);
     expect(loadConfig({ ...env, HEAP_GROWING_PERCENT: "300" }).heapGrowingPercent).toBe(300);
     expect(() => loadConfig({ ...env, HEAP_GROWING_PERCENT: "301" })).toThrow(/HEAP_GROWING_PERCENT/);
     expect(() => loadConfig({ ...env, HEAP_GROWING_PERCENT: "-1" })).toThrow(/HEAP_GROWING_PERCENT/);
