@@ -1,4 +1,4 @@
-import { compressionGzip, connectNodeAdapter } from "@connectrpc/connect-node";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { create } from "@bufbuild/protobuf";
 import {
   ContentService,
@@ -12,6 +12,7 @@ import { toListEntry } from "../handlers/content-convert.js";
 import { toTimestamp } from "../handlers/convert.js";
 import { binaryRequest, encodedEntries } from "../handlers/content/encoded-entries.js";
 import type { ListEntry } from "../domain/recommendations/lists.js";
+import { sizedGzip } from "./gzip.js";
 
 /** Requests carrying this header reach the ceiling handler when BENCH_CEILING is on. */
 export const BENCH_HEADER = "x-stuckai-bench";
@@ -58,6 +59,6 @@ export function benchCeiling(): ReturnType<typeof connectNodeAdapter> {
   return connectNodeAdapter({
     routes: (router) =>
       router.rpc(ContentService.method.getRecommendations, async (_req, ctx) => (binaryRequest(ctx.requestHeader.get("content-type")) ? asBinary : asJson)),
-    acceptCompression: [compressionGzip],
+    acceptCompression: [sizedGzip],
   });
 }
