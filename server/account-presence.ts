@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { AccountPresence } from "./domain/ports/account-presence.js";
+import { throttledWarning } from "./observability/throttled-warning.js";
 import { MemoryAccountPresence } from "./persistence/presence/memory-account-presence.js";
 import { RedisAccountPresence } from "./persistence/presence/redis-account-presence.js";
 
@@ -17,7 +18,7 @@ export function accountPresence(config: { redisUrl: string | undefined; accessTo
   const options = {
     existsTtlMs: EXISTS_TTL_MS,
     erasedTtlMs: config.accessTokenTtlSec * 1000 + CLOCK_MARGIN_MS,
-    onError: (err: Error) => logger.warn({ component: "account-presence", err: err.message }, "account presence error; the database answers"),
+    onError: throttledWarning(logger, "account presence error; the database answers", { component: "account-presence" }),
   };
   return redis && config.redisUrl ? new RedisAccountPresence(redis, { ...options, prefix: "" }) : new MemoryAccountPresence(options);
 }

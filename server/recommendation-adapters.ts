@@ -4,6 +4,7 @@ import type { RecommendationConfig } from "./config/recommendations.js";
 import type { JobFailure, JobQueue } from "./domain/ports/job-queue.js";
 import type { ListEvents } from "./domain/ports/list-events.js";
 import type { RecommendationCache } from "./domain/ports/recommendation-cache.js";
+import { throttledWarning } from "./observability/throttled-warning.js";
 import { MemoryRecommendationCache } from "./persistence/cache/memory-recommendation-cache.js";
 import { RedisRecommendationCache } from "./persistence/cache/redis-recommendation-cache.js";
 import { InProcessListEvents } from "./persistence/events/in-process-list-events.js";
@@ -27,7 +28,8 @@ export function recommendationAdapters(
   logger: Logger,
   onJobFailure?: (failure: JobFailure) => void,
 ): RecommendationAdapters {
-  const warn = (component: string) => (err: Error) => logger.warn({ component, err: err.message }, `${component} error`);
+  // Without Redis every call would warn: one line a minute per component (with a count) instead.
+  const warn = (component: string) => throttledWarning(logger, `${component} error`, { component });
   const onFailure = (failure: JobFailure) => {
     logger[failure.final ? "error" : "warn"](
       { job_type: failure.type, job_id: failure.id, attempt: failure.attempt, max_attempts: failure.maxAttempts, err: failure.error.message },

@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import { DomainError } from "../domain/errors.js";
 import type { RateLimitDecision, RateLimiter } from "../domain/ratelimit/rate-limiter.js";
 import { rateLimited, rateLimiterFailOpen } from "../observability/metrics.js";
+import { throttledWarning, WARN_INTERVAL_MS } from "../observability/throttled-warning.js";
 import { isExempt, limitFor, type RateLimitPolicy } from "../config/rate-limit.js";
 import { CLIENT_IP_HEADER } from "../transport/client-ip.js";
 import { principalKey, requestIdKey } from "./context.js";
@@ -31,7 +32,7 @@ export interface RateLimitDeps {
  * is counted alike, registered or not, so the refusal says nothing about whether an account exists.
  */
 export function rateLimitInterceptor(deps: RateLimitDeps): Interceptor {
-  const failOpen = failOpenReporter(deps.logger, deps.failOpenWarnIntervalMs ?? 60_000);
+  const failOpen = failOpenReporter(deps.logger, deps.failOpenWarnIntervalMs ?? WARN_INTERVAL_MS);
   const windowSec = Math.round(deps.policy.windowMs / 1000);
   return (next) => async (req) => {
     if (isExempt(req.service.typeName)) return next(req);
@@ -114,18 +115,9 @@ function withHeaders(err: ConnectError, headers: Headers): ConnectError {
 
 /** Counts every unchecked call; warns at most once per interval, with how many went unchecked meanwhile. */
 function failOpenReporter(logger: Logger, intervalMs: number) {
-  let lastWarnAt = -Infinity;
-  let unchecked = 0;
+  const warn = throttledWarning(logger, "rate limiter unavailable; letting calls through unchecked", { component: "rate-limit" }, intervalMs);
   return (err: unknown, procedure: string) => {
     rateLimiterFailOpen.inc();
-    unchecked++;
-    const now = Date.now();
-    if (now - lastWarnAt < intervalMs) return;
-    lastWarnAt = now;
-    logger.warn(
-      { err: err instanceof Error ? err.message : String(err), procedure, uncheckedCalls: unchecked },
-      "rate limiter unavailable; letting calls through unchecked",
-    );
-    unchecked = 0;
+    warn(err, { procedure });
   };
 }

@@ -85,3 +85,34 @@ describe("when Redis is unreachable the limiter fails open", () => {
     expect(reasonOf(await login())).toBe("RATE_LIMITED");
   });
 });
+
+describe("when Redis is unreachable the account check warns once, not per call", () => {
+  let redis: PrivateRedis;
+  let db: TestDatabase;
+  let app: App;
+  const logs: Record<string, unknown>[] = [];
+
+  beforeAll(async () => {
+    redis = await PrivateRedis.create();
+    db = await createTestDatabase("sqlite");
+    const logger = pino({ level: "warn" }, { write: (line: string) => void logs.push(JSON.parse(line)) });
+    app = await startApp(loadConfig(testEnv(db, { REDIS_URL: redis.url })), logger);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await redis?.stop();
+    await db?.drop();
+  });
+
+  it("answers every call from the database and logs one line for the outage", { timeout: 60_000 }, async () => {
+    const baseUrl = `http://127.0.0.1:${app.port}`;
+    const registered = await client(AuthService, "connect-binary-h2", baseUrl).register({ email: "outage@example.com", password: "passw0rd-outage", displayName: "O" });
+    const me = client(AuthService, "connect-binary-h2", baseUrl, registered.tokens!.accessToken);
+    await redis.stop();
+    const logsBefore = logs.length;
+    for (let i = 0; i < 6; i++) expect((await me.getCurrentUser({})).user?.email).toBe("outage@example.com");
+    const presence = logs.slice(logsBefore).filter((l) => l.component === "account-presence");
+    expect(presence, JSON.stringify(presence)).toHaveLength(1);
+    expect(presence[0]).toMatchObject({ msg: "account presence error; the database answers", suppressed: 0 });
+  });
+});
