@@ -29,11 +29,10 @@ export function gzipOptionsFor(length: number): ZlibOptions {
  * connect-node's own, with its `readMaxBytes` bound and error codes.
  */
 export const sizedGzip: Compression = {
-  name: "gzip",
+  ...compressionGzip,
   compress: async (bytes) => {
     const out = await gzip(bytes, gzipOptionsFor(bytes.byteLength));
     // zlib's result owns a plain ArrayBuffer; the copy is only for a SharedArrayBuffer, as in connect-node.
     return out.buffer instanceof ArrayBuffer ? (out as Uint8Array<ArrayBuffer>) : new Uint8Array(out);
   },
-  decompress: (bytes, readMaxBytes) => compressionGzip.decompress(bytes, readMaxBytes),
 };
