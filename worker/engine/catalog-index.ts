@@ -47,8 +47,8 @@ export interface CatalogIndex {
   readonly vectorStart: Uint32Array;
   readonly vectorTerm: Uint32Array;
   readonly vectorWeight: Float32Array;
-  /** The item's tags as term ids (for diversity), in catalog order. */
-  tagIds(position: number): readonly number[];
+  /** The item's tags as term ids (for diversity), in catalog order: a view into the index, not a copy. */
+  tagIds(position: number): Uint32Array;
   /** Catalog popularity clamped to [0, 1]. */
   popularity(position: number): number;
   /** The `count` most popular items carrying the term. */
@@ -232,7 +232,7 @@ export function buildCatalogIndex(
     forEachTerm(position, visit) {
       for (let k = start[position]!; k < start[position + 1]!; k++) visit(terms[k]!, weight[k]!);
     },
-    tagIds: (position) => Array.from(tags.subarray(tagStart[position]!, tagStart[position + 1]!)),
+    tagIds: (position) => tags.subarray(tagStart[position]!, tagStart[position + 1]!),
     popularity: (position) => popularity[position]!,
     mostPopularWith(termId, count) {
       const from = postingStart[termId]!;

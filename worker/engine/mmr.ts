@@ -2,7 +2,7 @@
 export interface MmrCandidate {
   readonly score: number;
   /** Tag term ids. */
-  readonly tags: readonly number[];
+  readonly tags: Iterable<number>;
 }
 
 /**

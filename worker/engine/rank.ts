@@ -134,13 +134,18 @@ export function rank(input: RankInput): RankResult {
 
   // The user's weights by term id in the index's dense scratch array (filled and zeroed again around
   // the scoring loop below), so the cosine of each candidate reads an array instead of hashing each
-  // of its terms.
-  const userWeight = scratchOf(index);
+  // of its terms. A bit per term says which hold a weight: a user has tens of terms and a catalog tens
+  // of thousands, so most of a candidate's terms are rejected by the bitset, which stays in the
+  // processor's cache, instead of a read from the weights, which do not.
+  const { weight: userWeight, member: userTerm } = scratchOf(index);
   const { vectorStart, vectorTerm, vectorWeight } = index;
   const cosine = (position: number): number => {
     if (userNorm === 0) return 0;
     let dot = 0;
-    for (let k = vectorStart[position]!, end = vectorStart[position + 1]!; k < end; k++) dot += vectorWeight[k]! * userWeight[vectorTerm[k]!]!;
+    for (let k = vectorStart[position]!, end = vectorStart[position + 1]!; k < end; k++) {
+      const t = vectorTerm[k]!;
+      if (userTerm[t >>> 5]! & (1 << (t & 31))) dot += vectorWeight[k]! * userWeight[t]!;
+    }
     return Math.max(0, dot / userNorm);
   };
 
@@ -165,7 +170,10 @@ export function rank(input: RankInput): RankResult {
   let maxContent = 0;
   let maxCf = 0;
   let maxMf = 0;
-  for (const [id, v] of userVector) userWeight[id] = v.weight;
+  for (const [id, v] of userVector) {
+    userWeight[id] = v.weight;
+    userTerm[id >>> 5] = userTerm[id >>> 5]! | (1 << (id & 31));
+  }
   try {
     for (let k = 0; k < count; k++) {
       const position = positions[k]!;
@@ -182,7 +190,10 @@ export function rank(input: RankInput): RankResult {
     }
   } finally {
     // Whatever happens, the next ranking on this index starts from zeros.
-    for (const id of userVector.keys()) userWeight[id] = 0;
+    for (const id of userVector.keys()) {
+      userWeight[id] = 0;
+      userTerm[id >>> 5] = 0;
+    }
   }
   // A model that knows nothing of this user (or none at all) says nothing: its weight is shared out.
   const mix = effectiveMix(weights.mix[kind], location !== undefined, maxMf > 0);
@@ -353,9 +364,15 @@ function lookup(cache: IndexMemo<PositionLookup>, source: object, index: Catalog
 }
 
 /** One zeroed array per index, as long as its term space (ranking is synchronous, so one is enough). */
-const scratch: IndexMemo<Float64Array> = new WeakMap();
-function scratchOf(index: CatalogIndex): Float64Array {
-  return memoFor(scratch, index, index, () => new Float64Array(index.termCount));
+/** Per index: the user's term weights by term id, and a bit per term id set where a weight is. */
+interface TermScratch {
+  readonly weight: Float64Array;
+  readonly member: Uint32Array;
+}
+
+const scratch: IndexMemo<TermScratch> = new WeakMap();
+function scratchOf(index: CatalogIndex): TermScratch {
+  return memoFor(scratch, index, index, () => ({ weight: new Float64Array(index.termCount), member: new Uint32Array(Math.ceil(index.termCount / 32)) }));
 }
 
 /** 1 while running, then halving every `halfLifeHours` of waiting; unknown start counts as 0. */

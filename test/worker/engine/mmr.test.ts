@@ -20,7 +20,7 @@ function reference(pool: readonly MmrCandidate[], count: number, lambda: number)
     let bestValue = -Infinity;
     pool.forEach((c, i) => {
       if (picked.includes(i)) return;
-      const most = Math.max(0, ...c.tags.map((t) => tagCount.get(t) ?? 0));
+      const most = Math.max(0, ...Array.from(c.tags, (t) => tagCount.get(t) ?? 0));
       const value = lambda * relevance[i]! - ((1 - lambda) * most) / (picked.length + 1);
       if (value > bestValue) [best, bestValue] = [i, value];
     });

@@ -30,6 +30,23 @@ describe("topK", () => {
     }
   });
 
+  it("finds the cut in long runs of equal, ascending and descending scores", () => {
+    const n = 5_000;
+    const inputs = {
+      equal: Float64Array.from({ length: n }, () => 0.5),
+      ascending: Float64Array.from({ length: n }, (_, i) => i / n),
+      descending: Float64Array.from({ length: n }, (_, i) => 1 - i / n),
+      twoValues: Float64Array.from({ length: n }, (_, i) => (i % 2) * 0.25),
+    };
+    for (const [name, score] of Object.entries(inputs)) {
+      for (const k of [1, 100, n - 1]) {
+        const cut = Float64Array.from(score).sort()[n - k]!;
+        const expected = Array.from(score.keys()).filter((i) => score[i]! >= cut);
+        expect(topK(score, k), `${name}, k = ${k}`).toEqual(expected);
+      }
+    }
+  });
+
   it("returns everything when k covers the input, and nothing for k = 0", () => {
     expect(topK(Float64Array.from([0.2, 0.9, 0.5]), 3)).toEqual([0, 1, 2]);
     expect(topK(Float64Array.from([0.2, 0.9, 0.5]), 10)).toEqual([0, 1, 2]);
