@@ -20,8 +20,7 @@ import { foldInUser } from "./mf/fold-in.js";
 import { mfPreferences, trainMf } from "./mf/ials.js";
 import { rank, type RankInput, type RankResult } from "./rank.js";
 import { starterItems } from "./starter-items.js";
-import { cityCentres, syntheticCatalog, syntheticInteractions } from "./synthetic-catalog.js";
-import { buildUserModel } from "./user-model.js";
+import { cityCentres, syntheticCatalog, syntheticInteractions, syntheticUser } from "./synthetic-catalog.js";
 import { DEFAULT_WEIGHTS } from "./weights.js";
 
 interface Engine {
@@ -71,14 +70,7 @@ const cases = KINDS.map((kind) => {
   // A short training: the comparison needs a model of the right shape, not a good one.
   const model = trainMf(mfPreferences(interactions, { now }), { ...DEFAULT_WEIGHTS.mf, epochs: 4 });
   const users = Array.from({ length: userCount }, (_, u) => {
-    const history = interactions.filter((i) => i.userId === `u-${u * 7}`);
-    const user = buildUserModel({
-      contentType: kind,
-      profile: { interests: ["jazz", "street food", "history"], keywords: ["rooftop"], archetypes: ["night-owl"] },
-      interactions: history,
-      items: history.map((i) => items[ours.position(i.contentItemId)!]!),
-      now,
-    });
+    const user = syntheticUser({ contentType: kind, index: ours, items, interactions, userId: `u-${u * 7}`, now });
     return { user, mf: { model, userVector: foldInUser(model, user.positives) }, location: cities[u % cities.length]! };
   });
   return { kind, indexes, similarity, users };

@@ -14,8 +14,7 @@ import { foldInUser } from "./mf/fold-in.js";
 import { mfPreferences, trainMf } from "./mf/ials.js";
 import { rank } from "./rank.js";
 import { starterItems } from "./starter-items.js";
-import { cityCentres, syntheticCatalog, syntheticInteractions } from "./synthetic-catalog.js";
-import { buildUserModel } from "./user-model.js";
+import { cityCentres, syntheticCatalog, syntheticInteractions, syntheticUser } from "./synthetic-catalog.js";
 
 const FILES: Record<ContentKind, string> = { place: "places", event: "events", music: "music", movie: "movies" };
 const WARM_UP = 10;
@@ -61,14 +60,7 @@ for (const kind of ["place", "event", "music", "movie"] as const) {
     t = performance.now();
     const model = trainMf(mfPreferences(interactions, { now }));
     const mfMs = performance.now() - t;
-    const mine = interactions.filter((i) => i.userId === "u-7");
-    const user = buildUserModel({
-      contentType: kind,
-      profile: { interests: ["jazz", "street food", "history"], keywords: ["rooftop"], archetypes: ["night-owl"] },
-      interactions: mine,
-      items: mine.map((i) => items[index.position(i.contentItemId)!]!),
-      now,
-    });
+    const user = syntheticUser({ contentType: kind, index, items, interactions, userId: "u-7", now });
     const mf = { model, userVector: foldInUser(model, user.positives) };
 
     const times: number[] = [];

@@ -1,5 +1,7 @@
 import type { ContentKind } from "../../server/domain/content/kinds.js";
 import type { ContentItemRecord, InteractionRecord } from "../../server/domain/content/records.js";
+import type { CatalogIndex } from "./catalog-index.js";
+import { buildUserModel, type UserModel } from "./user-model.js";
 import { HOUR_MS } from "./weights.js";
 
 /** Small, fast, seedable PRNG (mulberry32), so a benchmark or test catalog is the same every run. */
@@ -120,4 +122,26 @@ export function syntheticInteractions(
     }
   }
   return out;
+}
+
+/**
+ * The user the engine benchmarks rank for: one fixed profile (jazz, street food and history, a
+ * rooftop keyword, a night owl) and the synthetic history of `userId`, its items found in `index`.
+ */
+export function syntheticUser(o: {
+  readonly contentType: ContentKind;
+  readonly index: CatalogIndex;
+  readonly items: readonly ContentItemRecord[];
+  readonly interactions: readonly InteractionRecord[];
+  readonly userId: string;
+  readonly now: Date;
+}): UserModel {
+  const history = o.interactions.filter((i) => i.userId === o.userId);
+  return buildUserModel({
+    contentType: o.contentType,
+    profile: { interests: ["jazz", "street food", "history"], keywords: ["rooftop"], archetypes: ["night-owl"] },
+    interactions: history,
+    items: history.map((i) => o.items[o.index.position(i.contentItemId)!]!),
+    now: o.now,
+  });
 }
