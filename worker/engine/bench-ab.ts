@@ -70,7 +70,7 @@ const cases = KINDS.map((kind) => {
   // A short training: the comparison needs a model of the right shape, not a good one.
   const model = trainMf(mfPreferences(interactions, { now }), { ...DEFAULT_WEIGHTS.mf, epochs: 4 });
   const users = Array.from({ length: userCount }, (_, u) => {
-    const user = syntheticUser({ contentType: kind, index: ours, items, interactions, userId: `u-${u * 7}`, now });
+    const user = syntheticUser({ contentType: kind, index: ours, interactions, userId: `u-${u * 7}`, now });
     return { user, mf: { model, userVector: foldInUser(model, user.positives) }, location: cities[u % cities.length]! };
   });
   return { kind, indexes, similarity, users };

@@ -60,7 +60,7 @@ for (const kind of ["place", "event", "music", "movie"] as const) {
     t = performance.now();
     const model = trainMf(mfPreferences(interactions, { now }));
     const mfMs = performance.now() - t;
-    const user = syntheticUser({ contentType: kind, index, items, interactions, userId: "u-7", now });
+    const user = syntheticUser({ contentType: kind, index, interactions, userId: "u-7", now });
     const mf = { model, userVector: foldInUser(model, user.positives) };
 
     const times: number[] = [];

@@ -363,8 +363,10 @@ function lookup(cache: IndexMemo<PositionLookup>, source: object, index: Catalog
   });
 }
 
-/** One zeroed array per index, as long as its term space (ranking is synchronous, so one is enough). */
-/** Per index: the user's term weights by term id, and a bit per term id set where a weight is. */
+/**
+ * Per index, zeroed between rankings (ranking is synchronous, so one is enough): the user's term
+ * weights by term id, and a bit per term id set where a weight is.
+ */
 interface TermScratch {
   readonly weight: Float64Array;
   readonly member: Uint32Array;

@@ -131,7 +131,6 @@ export function syntheticInteractions(
 export function syntheticUser(o: {
   readonly contentType: ContentKind;
   readonly index: CatalogIndex;
-  readonly items: readonly ContentItemRecord[];
   readonly interactions: readonly InteractionRecord[];
   readonly userId: string;
   readonly now: Date;
@@ -141,7 +140,7 @@ export function syntheticUser(o: {
     contentType: o.contentType,
     profile: { interests: ["jazz", "street food", "history"], keywords: ["rooftop"], archetypes: ["night-owl"] },
     interactions: history,
-    items: history.map((i) => o.items[o.index.position(i.contentItemId)!]!),
+    items: history.map((i) => o.index.items[o.index.position(i.contentItemId)!]!),
     now: o.now,
   });
 }
