@@ -90,20 +90,21 @@ function setup(overrides: { profileLocation?: typeof LISBON; codec?: ListCodec }
   const events = new InProcessListEvents();
   const onError = vi.fn();
   const onCacheLookup = vi.fn();
+  const pageTokens = new ListPageTokens(randomBytes(32));
   const recommendations = new Recommendations({
     store,
     cache,
     codec: overrides.codec ?? jsonListCodec,
     queue,
     events,
-    pageTokens: new ListPageTokens(randomBytes(32)),
+    pageTokens,
     profileLocation: async () => overrides.profileLocation,
     settings: { cacheTtlMs: 60_000, geohashPrecision: 5, analyticsDelayMs: 1_000, watchRecheckMs: 60_000, memoLists: 16 },
     now: () => NOW,
     onCacheLookup,
     onError,
   });
-  return { store, queue, cache, events, onError, onCacheLookup, recommendations };
+  return { store, queue, cache, events, onError, onCacheLookup, pageTokens, recommendations };
 }
 
 const interaction = (type: InteractionRecord["interactionType"], extra: Partial<InteractionRecord> = {}): InteractionRecord => ({
@@ -219,6 +220,29 @@ describe("Recommendations.page", () => {
     expect(p3.nextPageToken).toBe("");
     expect(await violations(recommendations.page(USER, { contentType: "movie", pageToken: p1.nextPageToken }))).toEqual(["page_token"]);
     expect(await violations(recommendations.page(USER, { contentType: "music", pageToken: `${p1.nextPageToken}x` }))).toEqual(["page_token"]);
+  });
+
+  it("signs each page token of a held list once, and a new list's afresh", async () => {
+    const { recommendations, store, cache, pageTokens } = setup();
+    await store.replace(list(25));
+    await recommendations.page(USER, { contentType: "music", pageSize: 10 }); // from the database, then cached
+    const encode = vi.spyOn(pageTokens, "encode");
+    const first = await recommendations.page(USER, { contentType: "music", pageSize: 10 });
+    const again = await recommendations.page(USER, { contentType: "music", pageSize: 10 });
+    const second = await recommendations.page(USER, { contentType: "music", pageSize: 10, pageToken: first.nextPageToken });
+    const secondAgain = await recommendations.page(USER, { contentType: "music", pageSize: 10, pageToken: first.nextPageToken });
+    expect(again.nextPageToken).toBe(first.nextPageToken);
+    expect(secondAgain.nextPageToken).toBe(second.nextPageToken);
+    expect(second.nextPageToken).not.toBe(first.nextPageToken);
+    expect(encode.mock.calls.map(([, offset]) => offset)).toEqual([10, 20]);
+    // The tokens still page through the list.
+    const third = await recommendations.page(USER, { contentType: "music", pageSize: 10, pageToken: second.nextPageToken });
+    expect(third.entries.map((e) => e.rankingPosition)).toEqual([21, 22, 23, 24, 25]);
+    // Another list (new bytes in the cache) is another object: its tokens are signed for it.
+    await cache.set({ userId: USER, contentType: "music" }, jsonListCodec.encode({ ...list(25), entries: list(25).entries.toReversed() }), 60_000);
+    const changed = await recommendations.page(USER, { contentType: "music", pageSize: 10 });
+    expect(changed.entries[0]!.id).toBe("rec-24");
+    expect(encode.mock.calls.map(([, offset]) => offset)).toEqual([10, 20, 10]);
   });
 
   it("does not serve an expired stored list", async () => {
