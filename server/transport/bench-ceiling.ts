@@ -24,6 +24,19 @@ export const BENCH_HEADER = "x-stuckai-bench";
  * beyond it is what the request path adds.
  */
 export function benchCeiling(): ReturnType<typeof connectNodeAdapter> {
+  const { asBinary, asJson } = ceilingAnswers();
+  return connectNodeAdapter({
+    routes: (router) =>
+      router.rpc(ContentService.method.getRecommendations, async (_req, ctx) => (binaryRequest(ctx.requestHeader.get("content-type")) ? asBinary : asJson)),
+    acceptCompression: [sizedGzip],
+  });
+}
+
+/**
+ * The ceiling's answer, for binary requests (its entries encoded once, as a repeated cache hit's
+ * are) and for JSON ones. bench/framework-floor.ts sends the same bytes from a bare node:http2 handler.
+ */
+export function ceilingAnswers(): { readonly asBinary: GetRecommendationsResponse; readonly asJson: GetRecommendationsResponse } {
   const now = new Date();
   const movies = readStarterCatalog(now).filter((i) => i.contentType === "movie").slice(0, 20);
   const expiresAt = new Date(now.getTime() + 3_600_000);
@@ -56,9 +69,5 @@ export function benchCeiling(): ReturnType<typeof connectNodeAdapter> {
   const asJson: GetRecommendationsResponse = create(GetRecommendationsResponseSchema, { ...fields, recommendations: entries.map((e) => toListEntry(e, expiresAt)) });
   const asBinary: GetRecommendationsResponse = create(GetRecommendationsResponseSchema, fields);
   asBinary.$unknown = encodedEntries(entries, expiresAt);
-  return connectNodeAdapter({
-    routes: (router) =>
-      router.rpc(ContentService.method.getRecommendations, async (_req, ctx) => (binaryRequest(ctx.requestHeader.get("content-type")) ? asBinary : asJson)),
-    acceptCompression: [sizedGzip],
-  });
+  return { asBinary, asJson };
 }

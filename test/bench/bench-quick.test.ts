@@ -73,8 +73,14 @@ describe("npm run bench -- --quick", () => {
     expectSection(s.writes);
     for (const section of [s.cache, s.database, s.miss]) {
       expectMeasured(section!.halfLoad!);
+      // The bare ceiling at the same open-loop rate, the reference the half-load p99 is read against.
+      expectMeasured(section!.ceilingAtHalfLoad!);
+      expect(section!.ceilingAtHalfLoad!.rate).toBe(section!.halfLoad!.rate);
       expect(finite(section!.ratioToCeiling)).toBe(true);
     }
+    const p99Goals = results.goals!.filter((g) => g.goal.includes("p99 at half"));
+    expect(p99Goals).toHaveLength(3);
+    for (const g of p99Goals) expect(g.reference).toMatch(/^the bare ceiling at the same rate: \d+\.\d\d ms$/);
     expect(finite(s.writes!.ratioToCeiling)).toBe(true);
 
     const ready = s.miss!.ready!.result;
