@@ -18,7 +18,7 @@ import { toBinary } from "@bufbuild/protobuf";
 import { GetRecommendationsResponseSchema } from "../sdk/src/gen/stuckai/content/v1/content_pb.js";
 import { benchCeiling, ceilingAnswers } from "../server/transport/bench-ceiling.js";
 import { ceilingCalls } from "./calls.js";
-import { LoadGenerator, TSX } from "./processes.js";
+import { LoadGenerator, ROOT, TSX } from "./processes.js";
 import type { UnaryResult } from "./protocol.js";
 import { grpcFrame } from "./stats.js";
 
@@ -98,7 +98,7 @@ export async function measureFloor(options: { rate: number; seconds: number; war
   const rows: FloorRow[] = [];
   try {
     for (const stack of Object.keys(STACKS) as Stack[]) {
-      const child = fork(new URL(import.meta.url).pathname, ["--serve", stack], { execArgv: TSX, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+      const child = fork(new URL(import.meta.url).pathname, ["--serve", stack], { cwd: ROOT, execArgv: TSX, stdio: ["ignore", "inherit", "inherit", "ipc"] });
       try {
         const [listening] = (await once(child, "message")) as [FromServer];
         if (listening.type !== "listening") throw new Error(`${stack} server: ${JSON.stringify(listening)}`);
