@@ -3,6 +3,7 @@ import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { GetRecommendationsResponseSchema, RecommendationSchema } from "../../../sdk/src/gen/stuckai/content/v1/content_pb.js";
 import type { ListEntry } from "../../domain/recommendations/lists.js";
 import { toListEntry } from "../content-convert.js";
+import { encodeRecommendationEntry } from "./recommendation-wire.js";
 
 /**
  * A cache hit answers the list object it answered last time (DecodedLists), so the protobuf encoding
@@ -23,7 +24,7 @@ export function encodedEntries(entries: readonly ListEntry[], expiresAt: Date): 
   return entries.map((e) => {
     const held = encoded.get(e);
     if (held?.expiresMs === expiresMs) return held.field;
-    const data = new BinaryWriter().bytes(toBinary(RecommendationSchema, toListEntry(e, expiresAt))).finish();
+    const data = encodeRecommendationEntry(e, expiresAt) ?? new BinaryWriter().bytes(toBinary(RecommendationSchema, toListEntry(e, expiresAt))).finish();
     const field: UnknownField = { no: RECOMMENDATIONS, wireType: WireType.LengthDelimited, data };
     encoded.set(e, { expiresMs, field });
     return field;
