@@ -1,16 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { seededRandom as random } from "../../../worker/engine/synthetic-catalog.js";
 import { topK } from "../../../worker/engine/top-k.js";
-
-/** A small deterministic generator (mulberry32), so a failure replays. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("topK", () => {
   it("holds exactly what the first k of a full sort holds, ties at the cut included", () => {

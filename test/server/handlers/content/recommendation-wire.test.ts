@@ -1,6 +1,7 @@
 import { toBinary } from "@bufbuild/protobuf";
 import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import { describe, expect, it } from "vitest";
+import { seededRandom as random } from "../../../../worker/engine/synthetic-catalog.js";
 import { RecommendationSchema } from "../../../../sdk/src/gen/stuckai/content/v1/content_pb.js";
 import { starterEntries } from "../../../../bench/entry-encoding.js";
 import type { ContentItemRecord } from "../../../../server/domain/content/records.js";
@@ -16,17 +17,6 @@ const expiresAt = new Date("2026-11-28T13:00:00.456Z");
 
 function entryOf(item: ContentItemRecord, n: number, extra: Partial<ListEntry> = {}): ListEntry {
   return { id: `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`, item, relevanceScore: 1 - n / 1000, rankingPosition: n + 1, reasons: ["near you", "matches your interest in jazz"], ...extra };
-}
-
-/** A small seeded generator (mulberry32), so a failure names a case that can be replayed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const STRINGS = ["", "a", "Café ☕", "日本語の説明", "emoji 🎷🎶", "lone \ud800 surrogate", "x".repeat(200), "é".repeat(70), "line\nbreak \"quoted\""];
