@@ -11,12 +11,13 @@ import { toContentTypeEnum } from "../content-convert.js";
  * reflection, building a message, a Struct and a TextEncoder array per string, about 30–55 µs per
  * entry here, which made encoding the page a fifth of a database hit's CPU.
  *
- * Returns undefined for an entry it does not handle (metadata that is not plain JSON); the caller
- * then takes the reflective path.
+ * Returns undefined for an entry it does not handle (metadata that is not plain JSON, a position that
+ * is not an integer, an invalid date); the caller then takes the reflective path.
  */
 export function encodeRecommendationEntry(entry: ListEntry, expiresAt: Date): Uint8Array | undefined {
   const w = scratch;
   w.pos = 0;
+  w.failed = false;
   const outer = w.begin();
   w.string(1, entry.id);
   const item = w.begin(2);
@@ -28,6 +29,7 @@ export function encodeRecommendationEntry(entry: ListEntry, expiresAt: Date): Ui
   if (entry.distanceKm !== undefined) w.doubleAlways(6, entry.distanceKm);
   w.timestamp(7, expiresAt);
   w.end(outer);
+  if (w.failed) return undefined;
   const out = new Uint8Array(w.pos);
   out.set(w.buf.subarray(0, w.pos));
   return out;
@@ -120,6 +122,8 @@ const LENGTH_ROOM = 5;
 class Writer {
   buf = Buffer.allocUnsafe(16 * 1024);
   pos = 0;
+  /** Set by a value this writer does not encode (not a safe integer where one is due). */
+  failed = false;
 
   /** Opens a length-delimited field (`field` 0: the entry's own prefix, no tag); returns its mark. */
   begin(field = 0): number {
@@ -172,6 +176,10 @@ class Writer {
 
   /** An int32 or int64 value; negative ones take ten bytes, as two's complement in 64 bits. */
   varintAlways(field: number, value: number): void {
+    if (!Number.isSafeInteger(value)) {
+      this.failed = true;
+      return;
+    }
     this.tag(field, VARINT);
     if (value >= 0) this.uvarint(value);
     else this.negativeVarint(value);

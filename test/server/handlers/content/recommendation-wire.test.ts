@@ -72,10 +72,16 @@ describe("encodeRecommendationEntry", () => {
     }
   });
 
-  it("leaves what is not plain JSON metadata to the reflective path", () => {
+  it("leaves metadata that is not plain JSON, a fractional position and an invalid date to the reflective path", () => {
     const item = randomEntry(random(7), 7).item;
     for (const metadata of [{ when: new Date(0) }, { n: 1n }, { f: () => 1 }, { u: undefined }, Object.create(null) as Record<string, unknown>]) {
       expect(encodeRecommendationEntry(entryOf({ ...item, metadata }, 1), expiresAt)).toBeUndefined();
     }
+    expect(encodeRecommendationEntry(entryOf(item, 1, { rankingPosition: 1.5 }), expiresAt)).toBeUndefined();
+    expect(encodeRecommendationEntry(entryOf({ ...item, updatedAt: new Date(Number.NaN) }, 1), expiresAt)).toBeUndefined();
+    expect(encodeRecommendationEntry(entryOf(item, 1), new Date(Number.NaN))).toBeUndefined();
+    // The writer is shared: a refused entry leaves nothing behind for the next one.
+    const e = entryOf(item, 2);
+    expect(encodeRecommendationEntry(e, expiresAt)).toEqual(reflective(e, expiresAt));
   });
 });
