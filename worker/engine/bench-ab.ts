@@ -10,7 +10,7 @@
  * tree and given to both: a REV whose engine takes them in another shape cannot be compared.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ContentKind } from "../../server/domain/content/kinds.js";
@@ -19,7 +19,7 @@ import { buildItemSimilarity } from "./item-similarity.js";
 import { foldInUser } from "./mf/fold-in.js";
 import { mfPreferences, trainMf } from "./mf/ials.js";
 import { rank, type RankInput, type RankResult } from "./rank.js";
-import { starterItems } from "./starter-items.js";
+import { starterItemsOf } from "./starter-items.js";
 import { cityCentres, syntheticCatalog, syntheticInteractions, syntheticUser } from "./synthetic-catalog.js";
 import { DEFAULT_WEIGHTS } from "./weights.js";
 
@@ -29,7 +29,6 @@ interface Engine {
 }
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const FILES: Record<ContentKind, string> = { place: "places", event: "events", music: "music", movie: "movies" };
 const KINDS = ["place", "event", "music", "movie"] as const;
 const now = new Date("2025-06-01T12:00:00Z");
 
@@ -58,7 +57,7 @@ async function engineAt(rev: string): Promise<Engine> {
 
 const mine: Engine = { buildCatalogIndex, rank };
 const theirs = await engineAt(base);
-const starter = (kind: ContentKind) => starterItems(readFileSync(path.join(ROOT, "catalog", "starter", `${FILES[kind]}.jsonl`), "utf8"), now);
+const starter = (kind: ContentKind) => starterItemsOf(kind, now);
 const cities = cityCentres(starter("place"));
 
 const cases = KINDS.map((kind) => {

@@ -6,25 +6,22 @@
  * trained on 2,000 synthetic users' interactions. With NODE_OPTIONS=--expose-gc it also prints the
  * index's memory.
  */
-import { readFileSync } from "node:fs";
 import type { ContentKind } from "../../server/domain/content/kinds.js";
 import { buildCatalogIndex } from "./catalog-index.js";
 import { buildItemSimilarity } from "./item-similarity.js";
 import { foldInUser } from "./mf/fold-in.js";
 import { mfPreferences, trainMf } from "./mf/ials.js";
 import { rank } from "./rank.js";
-import { starterItems } from "./starter-items.js";
+import { starterItemsOf } from "./starter-items.js";
 import { cityCentres, syntheticCatalog, syntheticInteractions, syntheticUser } from "./synthetic-catalog.js";
 
-const FILES: Record<ContentKind, string> = { place: "places", event: "events", music: "music", movie: "movies" };
 const WARM_UP = 10;
 const CALLS = 51;
 const now = new Date("2025-06-01T12:00:00Z");
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
 if (sizes.length === 0) sizes.push(10_000, 100_000, 1_000_000);
 
-const starter = (kind: ContentKind) =>
-  starterItems(readFileSync(new URL(`../../catalog/starter/${FILES[kind]}.jsonl`, import.meta.url), "utf8"), now);
+const starter = (kind: ContentKind) => starterItemsOf(kind, now);
 const cities = cityCentres(starter("place"));
 
 /** Typed arrays live outside the JS heap, and the index is mostly typed arrays. */

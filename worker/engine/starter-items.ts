@@ -1,6 +1,16 @@
+import { readFileSync } from "node:fs";
 import { parseCatalogLine } from "../../server/domain/content/catalog-jsonl.js";
 import { validateItem } from "../../server/domain/content/catalog-item.js";
+import type { ContentKind } from "../../server/domain/content/kinds.js";
 import type { ContentItemRecord } from "../../server/domain/content/records.js";
+
+/** The starter catalog's file of each type. */
+const FILES: Record<ContentKind, string> = { place: "places", event: "events", music: "music", movie: "movies" };
+
+/** The starter catalog of one type (catalog/starter/*.jsonl) as `starterItems` gives it. */
+export function starterItemsOf(kind: ContentKind, loadTime: Date): ContentItemRecord[] {
+  return starterItems(readFileSync(new URL(`../../catalog/starter/${FILES[kind]}.jsonl`, import.meta.url), "utf8"), loadTime);
+}
 
 /**
  * The starter catalog as ContentItemRecords for the engine's tests and benchmark, read by the

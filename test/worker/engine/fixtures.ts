@@ -1,11 +1,10 @@
-import { readFileSync } from "node:fs";
 import type { ContentKind, InteractionKind } from "../../../server/domain/content/kinds.js";
 import type { ContentItemRecord, InteractionRecord } from "../../../server/domain/content/records.js";
 import type { GeoPoint, ProfileFields } from "../../../server/domain/users/profile.js";
 import { buildCatalogIndex, type CatalogIndex } from "../../../worker/engine/catalog-index.js";
 import type { ItemSimilarity } from "../../../worker/engine/item-similarity.js";
 import { rank, type RankResult } from "../../../worker/engine/rank.js";
-import { starterItems } from "../../../worker/engine/starter-items.js";
+import { starterItemsOf } from "../../../worker/engine/starter-items.js";
 import { buildUserModel, type UserModel } from "../../../worker/engine/user-model.js";
 import { DEFAULT_WEIGHTS, type EngineWeights } from "../../../worker/engine/weights.js";
 
@@ -14,7 +13,6 @@ export const NOW = new Date("2025-06-01T12:00:00Z");
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
 
-const FILES: Record<ContentKind, string> = { place: "places", event: "events", music: "music", movie: "movies" };
 const loaded = new Map<ContentKind, ContentItemRecord[]>();
 const indexes = new Map<ContentKind, CatalogIndex>();
 
@@ -22,8 +20,7 @@ const indexes = new Map<ContentKind, CatalogIndex>();
 export function starter(kind: ContentKind): ContentItemRecord[] {
   let items = loaded.get(kind);
   if (!items) {
-    const text = readFileSync(new URL(`../../../catalog/starter/${FILES[kind]}.jsonl`, import.meta.url), "utf8");
-    items = starterItems(text, NOW);
+    items = starterItemsOf(kind, NOW);
     loaded.set(kind, items);
   }
   return items;
