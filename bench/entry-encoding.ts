@@ -13,6 +13,7 @@ import type { ListEntry } from "../server/domain/recommendations/lists.js";
 import { readStarterCatalog } from "../server/domain/content/starter-catalog.js";
 import { toListEntry } from "../server/handlers/content-convert.js";
 import { encodeRecommendationEntry } from "../server/handlers/content/recommendation-wire.js";
+import { isEntryPoint } from "./processes.js";
 
 export interface EncodingRound {
   readonly reflectiveUs: number;
@@ -56,7 +57,7 @@ export function measureEntryEncoding(rounds: number, repeat = 20): EncodingRound
   return Array.from({ length: rounds }, () => ({ reflectiveUs: time(reflective), directUs: time(direct) }));
 }
 
-if (process.argv[1] && new URL(import.meta.url).pathname === process.argv[1]) {
+if (isEntryPoint(import.meta.url)) {
   const i = process.argv.indexOf("--rounds");
   const rounds = i >= 0 ? Number(process.argv[i + 1]) : 5;
   const results = measureEntryEncoding(rounds);

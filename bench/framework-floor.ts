@@ -13,12 +13,13 @@
 import http2 from "node:http2";
 import { fork } from "node:child_process";
 import { once } from "node:events";
+import { fileURLToPath } from "node:url";
 import { GCProfiler } from "node:v8";
 import { toBinary } from "@bufbuild/protobuf";
 import { GetRecommendationsResponseSchema } from "../sdk/src/gen/stuckai/content/v1/content_pb.js";
 import { benchCeiling, ceilingAnswers } from "../server/transport/bench-ceiling.js";
 import { ceilingCalls } from "./calls.js";
-import { LoadGenerator, ROOT, TSX } from "./processes.js";
+import { isEntryPoint, LoadGenerator, ROOT, TSX } from "./processes.js";
 import type { UnaryResult } from "./protocol.js";
 import { grpcFrame } from "./stats.js";
 
@@ -98,7 +99,7 @@ export async function measureFloor(options: { rate: number; seconds: number; war
   const rows: FloorRow[] = [];
   try {
     for (const stack of Object.keys(STACKS) as Stack[]) {
-      const child = fork(new URL(import.meta.url).pathname, ["--serve", stack], { cwd: ROOT, execArgv: TSX, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+      const child = fork(fileURLToPath(import.meta.url), ["--serve", stack], { cwd: ROOT, execArgv: TSX, stdio: ["ignore", "inherit", "inherit", "ipc"] });
       try {
         const [listening] = (await once(child, "message")) as [FromServer];
         if (listening.type !== "listening") throw new Error(`${stack} server: ${JSON.stringify(listening)}`);
@@ -181,7 +182,7 @@ async function main(argv: string[]): Promise<void> {
   console.log(formatFloor(rows, rate));
 }
 
-if (process.argv[1] && new URL(import.meta.url).pathname === process.argv[1]) {
+if (isEntryPoint(import.meta.url)) {
   main(process.argv.slice(2)).catch((err: unknown) => {
     console.error(err);
     process.exit(1);

@@ -2,6 +2,7 @@
 import { fork, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FromLoadgen, Phase, PhaseResult } from "./protocol.js";
 
@@ -9,6 +10,10 @@ import type { FromLoadgen, Phase, PhaseResult } from "./protocol.js";
 export const TSX = ["--import", "tsx"];
 /** The repository: every child runs there, so `--import tsx` and relative entries resolve wherever the bench was started. */
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
+/** True when the module at `moduleUrl` is the script node was started with, not one imported by another. */
+export function isEntryPoint(moduleUrl: string): boolean {
+  return process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(moduleUrl);
+}
 /** Linux reports CPU times in clock ticks; 100 a second on every mainstream kernel config. */
 const CLOCK_TICKS = 100;
 

@@ -9,6 +9,7 @@ import { SourceMap } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { transformSync } from "esbuild";
+import { isEntryPoint } from "./processes.js";
 
 interface ProfileNode {
   id: number;
@@ -167,7 +168,7 @@ export function formatProfile(s: ProfileSummary): string {
   return lines.join("\n");
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isEntryPoint(import.meta.url)) {
   const args = process.argv.slice(2);
   const option = (name: string) => {
     const at = args.indexOf(name);
