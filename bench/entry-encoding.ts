@@ -1,17 +1,14 @@
 /**
- * The protobuf encoding of list entries, the reflective way (protobuf-es `toBinary` of the message
- * `toListEntry` builds) against server/handlers/content/recommendation-wire.ts, over the starter
+ * The protobuf encoding of list entries, the reflective way (`reflectiveEntryBytes`: protobuf-es
+ * `toBinary` of the message `toListEntry` builds) against server/handlers/content/recommendation-wire.ts, over the starter
  * catalog's items in one process, alternating rounds; prints µs per entry for both and their ratio.
  *
  *   npx tsx bench/entry-encoding.ts [--rounds 5]
  */
-import { toBinary } from "@bufbuild/protobuf";
-import { BinaryWriter } from "@bufbuild/protobuf/wire";
-import { RecommendationSchema } from "../sdk/src/gen/stuckai/content/v1/content_pb.js";
 import { validateItem } from "../server/domain/content/catalog-item.js";
 import type { ListEntry } from "../server/domain/recommendations/lists.js";
 import { readStarterCatalog } from "../server/domain/content/starter-catalog.js";
-import { toListEntry } from "../server/handlers/content-convert.js";
+import { reflectiveEntryBytes } from "../server/handlers/content/encoded-entries.js";
 import { encodeRecommendationEntry } from "../server/handlers/content/recommendation-wire.js";
 import { isEntryPoint } from "./processes.js";
 
@@ -49,7 +46,7 @@ export function measureEntryEncoding(rounds: number, repeat = 20): EncodingRound
     for (let k = 0; k < repeat; k++) for (const e of entries) encode(e);
     return ((performance.now() - start) * 1000) / (repeat * entries.length);
   };
-  const reflective = (e: ListEntry) => new BinaryWriter().bytes(toBinary(RecommendationSchema, toListEntry(e, expiresAt))).finish();
+  const reflective = (e: ListEntry) => reflectiveEntryBytes(e, expiresAt);
   const direct = (e: ListEntry) => encodeRecommendationEntry(e, expiresAt);
   // One round of each first, uncounted: both reach optimised code before anything is timed.
   time(reflective);

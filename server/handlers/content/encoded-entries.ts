@@ -24,11 +24,19 @@ export function encodedEntries(entries: readonly ListEntry[], expiresAt: Date): 
   return entries.map((e) => {
     const held = encoded.get(e);
     if (held?.expiresMs === expiresMs) return held.field;
-    const data = encodeRecommendationEntry(e, expiresAt) ?? new BinaryWriter().bytes(toBinary(RecommendationSchema, toListEntry(e, expiresAt))).finish();
+    const data = encodeRecommendationEntry(e, expiresAt) ?? reflectiveEntryBytes(e, expiresAt);
     const field: UnknownField = { no: RECOMMENDATIONS, wireType: WireType.LengthDelimited, data };
     encoded.set(e, { expiresMs, field });
     return field;
   });
+}
+
+/**
+ * The entry encoded by protobuf-es (the message `toListEntry` builds), length-prefixed: what
+ * `encodeRecommendationEntry` must equal, and the path for entries it does not handle.
+ */
+export function reflectiveEntryBytes(e: ListEntry, expiresAt: Date): Uint8Array {
+  return new BinaryWriter().bytes(toBinary(RecommendationSchema, toListEntry(e, expiresAt))).finish();
 }
 
 /**

@@ -6,7 +6,7 @@ import { toContentTypeEnum } from "../content-convert.js";
 /**
  * The protobuf encoding of one `stuckai.content.v1.Recommendation`, written straight from a list
  * entry, with its length prefix (as a `recommendations` field of a response carries it). The bytes are
- * those of `toBinary(RecommendationSchema, toListEntry(entry, expiresAt))` (a test compares them over
+ * those of `reflectiveEntryBytes` in encoded-entries.ts, protobuf-es's own (a test compares them over
  * the starter catalog and random entries), at a fraction of the cost: protobuf-es encodes through
  * reflection, building a message, a Struct and a TextEncoder array per string, about 30–55 µs per
  * entry here, which made encoding the page a fifth of a database hit's CPU.

@@ -1,16 +1,10 @@
-import { toBinary } from "@bufbuild/protobuf";
-import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import { describe, expect, it } from "vitest";
 import { seededRandom as random } from "../../../../worker/engine/synthetic-catalog.js";
-import { RecommendationSchema } from "../../../../sdk/src/gen/stuckai/content/v1/content_pb.js";
 import { starterEntries } from "../../../../bench/entry-encoding.js";
 import type { ContentItemRecord } from "../../../../server/domain/content/records.js";
 import type { ListEntry } from "../../../../server/domain/recommendations/lists.js";
-import { toListEntry } from "../../../../server/handlers/content-convert.js";
+import { reflectiveEntryBytes } from "../../../../server/handlers/content/encoded-entries.js";
 import { encodeRecommendationEntry } from "../../../../server/handlers/content/recommendation-wire.js";
-
-/** What protobuf-es writes for the entry, length-prefixed: the oracle. */
-const reflective = (e: ListEntry, expiresAt: Date) => new BinaryWriter().bytes(toBinary(RecommendationSchema, toListEntry(e, expiresAt))).finish();
 
 const now = new Date("2026-11-28T12:00:00.123Z");
 const expiresAt = new Date("2026-11-28T13:00:00.456Z");
@@ -62,13 +56,13 @@ describe("encodeRecommendationEntry", () => {
   it("writes the bytes protobuf-es writes, for every starter catalog item", () => {
     const entries = starterEntries(now);
     expect(entries.length).toBeGreaterThan(50);
-    for (const e of entries) expect(encodeRecommendationEntry(e, expiresAt), e.item.title).toEqual(reflective(e, expiresAt));
+    for (const e of entries) expect(encodeRecommendationEntry(e, expiresAt), e.item.title).toEqual(reflectiveEntryBytes(e, expiresAt));
   });
 
   it("writes the bytes protobuf-es writes, for random entries: defaults, negatives, -0, old dates, unicode, nested JSON", () => {
     for (let seed = 1; seed <= 400; seed++) {
       const e = randomEntry(random(seed), seed);
-      expect(encodeRecommendationEntry(e, expiresAt), `seed ${seed}`).toEqual(reflective(e, expiresAt));
+      expect(encodeRecommendationEntry(e, expiresAt), `seed ${seed}`).toEqual(reflectiveEntryBytes(e, expiresAt));
     }
   });
 
@@ -82,6 +76,6 @@ describe("encodeRecommendationEntry", () => {
     expect(encodeRecommendationEntry(entryOf(item, 1), new Date(Number.NaN))).toBeUndefined();
     // The writer is shared: a refused entry leaves nothing behind for the next one.
     const e = entryOf(item, 2);
-    expect(encodeRecommendationEntry(e, expiresAt)).toEqual(reflective(e, expiresAt));
+    expect(encodeRecommendationEntry(e, expiresAt)).toEqual(reflectiveEntryBytes(e, expiresAt));
   });
 });
