@@ -57,6 +57,7 @@ export function measureEntryEncoding(rounds: number, repeat = 20): EncodingRound
 if (isEntryPoint(import.meta.url)) {
   const i = process.argv.indexOf("--rounds");
   const rounds = i >= 0 ? Number(process.argv[i + 1]) : 5;
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds takes a positive integer, got ${process.argv[i + 1]}`);
   const results = measureEntryEncoding(rounds);
   for (const r of results) console.log(`reflective ${r.reflectiveUs.toFixed(1)} µs/entry, direct ${r.directUs.toFixed(1)} µs/entry, ratio ${(r.directUs / r.reflectiveUs).toFixed(3)}`);
   const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
