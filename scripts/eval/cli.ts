@@ -1,8 +1,8 @@
 /** Argument parsing and the run loop of scripts/eval.ts. */
 import { createWriteStream, type WriteStream } from "node:fs";
-import { DEFAULT_WEIGHTS, type EngineWeights, type ScoreMix } from "../../worker/engine/weights.js";
+import { DEFAULT_WEIGHTS, HOUR_MS, type EngineWeights, type ScoreMix } from "../../worker/engine/weights.js";
 import { readDataset } from "./dataset.js";
-import { runEvaluation, type Protocol, type RunResult } from "./run.js";
+import { runEvaluation, type Protocol, type RunResult, type Timeline } from "./run.js";
 import { validationSplit, type ValidationOptions } from "./split.js";
 
 export interface EvalArgs {
@@ -11,6 +11,8 @@ export interface EvalArgs {
   readonly predictions?: string;
   readonly split: "test" | "validation" | "both";
   readonly holdout: NonNullable<ValidationOptions["holdout"]>;
+  /** The training file's order read as time (--order, --spacing-hours); none: no timeline. */
+  readonly timeline?: Timeline;
   readonly seed: number;
   readonly similarity: boolean;
   readonly weights: EngineWeights;
@@ -18,10 +20,17 @@ export interface EvalArgs {
   readonly threads?: number;
 }
 
-const USAGE = `usage: npm run eval -- --dataset DIR [--protocol sampled|full] [--predictions FILE]
+export const USAGE = `usage: npm run eval -- --dataset DIR [--protocol sampled|full] [--predictions FILE]
   [--split test|validation|both] [--holdout random|first|last] [--seed N] [--no-similarity]
+  [--order none|newest-first|oldest-first] [--spacing-hours H]
   [--mix mf=W,content=W,collaborative=W,popularity=W] [--dim N] [--epochs N] [--reg X] [--reg-exp X]
   [--alpha0 X] [--cg-steps N] [--stddev X] [--mf-seed N] [--threads N] [--json]`;
+
+/**
+ * With the engine's 30-day half-life, interactions two days apart halve in weight every 15 newer
+ * ones: the best of 12–72 h on MovieLens 1M's validation split (worker/engine/README.md).
+ */
+export const DEFAULT_SPACING_HOURS = 48;
 
 const MIX_KEYS = ["content", "collaborative", "distance", "popularity", "soonness", "mf"] as const;
 
@@ -30,7 +39,9 @@ export function parseArgs(argv: readonly string[]): EvalArgs {
   let protocol: Protocol = "sampled";
   let predictions: string | undefined;
   let split: EvalArgs["split"] = "test";
-  let holdout: EvalArgs["holdout"] = "random";
+  let holdout: EvalArgs["holdout"] | undefined;
+  let order: "none" | Timeline["order"] = "none";
+  let spacingHours = DEFAULT_SPACING_HOURS;
   let seed = 1;
   let similarity = true;
   let json = false;
@@ -71,6 +82,15 @@ export function parseArgs(argv: readonly string[]): EvalArgs {
       }
       case "--seed":
         seed = number();
+        break;
+      case "--order": {
+        const v = value();
+        order = v === "none" || v === "newest-first" || v === "oldest-first" ? v : fail(`unknown order ${v}`);
+        break;
+      }
+      case "--spacing-hours":
+        spacingHours = number();
+        if (spacingHours <= 0) fail("--spacing-hours must be above 0");
         break;
       case "--no-similarity":
         similarity = false;
@@ -126,7 +146,9 @@ export function parseArgs(argv: readonly string[]): EvalArgs {
     protocol,
     ...(predictions ? { predictions } : {}),
     split,
-    holdout,
+    // The validation item defaults to the user's latest when the file says which that is, as in the test.
+    holdout: holdout ?? (order === "newest-first" ? "first" : order === "oldest-first" ? "last" : "random"),
+    ...(order !== "none" ? { timeline: { order, spacingMs: spacingHours * HOUR_MS } } : {}),
     seed,
     similarity,
     weights,
@@ -153,7 +175,8 @@ export async function main(argv: readonly string[], out: (line: string) => void 
   out(
     `dataset ${args.dataset}: ${data.items.length} items, ${data.train.length} training pairs, ${data.test.size} test users\n` +
       `mf dim ${mf.dim} epochs ${mf.epochs} reg ${mf.regularization} reg-exp ${mf.regularizationExp} alpha0 ${mf.unobservedWeight} cg-steps ${mf.cgSteps}; ` +
-      `mix ${MIX_KEYS.filter((k) => mix[k] > 0).map((k) => `${k}=${mix[k]}`).join(",")}; similarity ${args.similarity ? "on" : "off"}`,
+      `mix ${MIX_KEYS.filter((k) => mix[k] > 0).map((k) => `${k}=${mix[k]}`).join(",")}; similarity ${args.similarity ? "on" : "off"}; ` +
+      (args.timeline ? `order ${args.timeline.order}, ${args.timeline.spacingMs / HOUR_MS} h apart` : "order none (no decay)"),
   );
   const results: RunResult[] = [];
   const runs: ("validation" | "test")[] = args.split === "both" ? ["validation", "test"] : [args.split];
@@ -167,6 +190,7 @@ export async function main(argv: readonly string[], out: (line: string) => void 
       weights: args.weights,
       similarity: args.similarity,
       now,
+      ...(args.timeline ? { timeline: args.timeline } : {}),
       ...(args.threads !== undefined ? { threads: args.threads } : {}),
       ...(file ? { onPrediction: (line: string) => file.write(`${line}\n`) } : {}),
       ...(!args.json && process.stderr.isTTY ? { onProgress: log } : {}),

@@ -14,19 +14,32 @@ import type { MfModel } from "../../worker/engine/mf/model.js";
 import { rank } from "../../worker/engine/rank.js";
 import { buildUserModel } from "../../worker/engine/user-model.js";
 import type { EngineWeights } from "../../worker/engine/weights.js";
-import type { EvalItem } from "./dataset.js";
+import type { EvalItem, Pair } from "./dataset.js";
 import { MetricSum } from "./metrics.js";
 import type { Split } from "./split.js";
 
 export type Protocol = "sampled" | "full";
+
+/** Each user's items in file order, newest or oldest first, `spacingMs` apart. */
+export interface Timeline {
+  readonly order: "newest-first" | "oldest-first";
+  readonly spacingMs: number;
+}
 
 export interface RunOptions {
   readonly protocol: Protocol;
   readonly weights: EngineWeights;
   /** Build item similarity (the worker's item-to-item CF) as well as the MF model. */
   readonly similarity: boolean;
-  /** The clock of the run; every interaction happens at it, so nothing decays. */
+  /** The clock of the run: the newest interaction of every user happens at it. */
   readonly now: Date;
+  /**
+   * How the training file's order maps to time. A data set in this format has no timestamps; when
+   * its file lists each user's items by time, the order is the only clue to recency, and the engine
+   * decays interactions by age as it does for real users. Without a timeline every interaction
+   * happens at `now` and nothing decays.
+   */
+  readonly timeline?: Timeline;
   /** Neighbours per item for item similarity. */
   readonly topK?: number;
   /** Threads for MF training (default: the machine's parallelism). */
@@ -114,21 +127,13 @@ export async function train(split: Split, items: readonly EvalItem[], o: Omit<Ru
   };
   const records = movieRecords(items, extra(), now);
   const index = buildCatalogIndex("movie", records, weights);
+  const interactions = likeInteractions(split.train, now, o.timeline);
   const history = new Map<string, InteractionRecord[]>();
-  const interactions: InteractionRecord[] = split.train.map((p, n) => {
-    const it: InteractionRecord = {
-      id: `train-${n}`,
-      userId: p.user,
-      contentItemId: p.item,
-      contentType: "movie",
-      interactionType: "like",
-      createdAt: now,
-    };
-    const list = history.get(p.user);
+  for (const it of interactions) {
+    const list = history.get(it.userId);
     if (list) list.push(it);
-    else history.set(p.user, [it]);
-    return it;
-  });
+    else history.set(it.userId, [it]);
+  }
 
   const started = performance.now();
   const cpuStarted = process.cpuUsage();
@@ -155,6 +160,29 @@ export async function train(split: Split, items: readonly EvalItem[], o: Omit<Ru
     mfSeconds,
     trainCpuSeconds: (cpu.user + cpu.system) / 1e6,
   };
+}
+
+/**
+ * The training pairs as "like" interactions. With a timeline, a user's k-th item from the newest
+ * happened k × spacing before `now`; without one, all of them at `now`.
+ */
+export function likeInteractions(pairs: readonly Pair[], now: Date, timeline?: Timeline): InteractionRecord[] {
+  const counts = new Map<string, number>();
+  for (const p of pairs) counts.set(p.user, (counts.get(p.user) ?? 0) + 1);
+  const seen = new Map<string, number>();
+  return pairs.map((p, n) => {
+    const k = seen.get(p.user) ?? 0;
+    seen.set(p.user, k + 1);
+    const fromNewest = !timeline ? 0 : timeline.order === "newest-first" ? k : counts.get(p.user)! - 1 - k;
+    return {
+      id: `train-${n}`,
+      userId: p.user,
+      contentItemId: p.item,
+      contentType: "movie",
+      interactionType: "like",
+      createdAt: new Date(now.getTime() - fromNewest * (timeline?.spacingMs ?? 0)),
+    };
+  });
 }
 
 /** Ranks every test user of the split with rank() (timed: scoreSeconds) and scores the lists. */

@@ -4,10 +4,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main, parseArgs } from "../../scripts/eval/cli.js";
+import { DEFAULT_SPACING_HOURS, main, parseArgs } from "../../scripts/eval/cli.js";
 import { readDataset } from "../../scripts/eval/dataset.js";
 import { MetricSum, hitAt, ndcgAt } from "../../scripts/eval/metrics.js";
+import { likeInteractions, type Timeline } from "../../scripts/eval/run.js";
 import { validationSplit } from "../../scripts/eval/split.js";
+import { HOUR_MS } from "../../worker/engine/weights.js";
 
 /**
  * A tiny data set with two taste groups of eight users: group A likes a0..a5, group B likes
@@ -124,14 +126,80 @@ describe("npm run eval", () => {
     expect(json.map((j) => j.split)).toEqual(["validation", "test"]);
   });
 
-  it("runs as a script, exiting non-zero on a bad argument", async () => {
+  it("runs as a script, exiting non-zero on a bad argument and printing the usage on --help", async () => {
     const run = promisify(execFile);
     const cwd = path.resolve(__dirname, "../..");
     // One process: a bad argument fails before anything loads, so the message comes from the CLI itself.
     const failed = await run("npx", ["tsx", "scripts/eval.ts", "--dataset", dir, "--protocol", "sideways"], { cwd }).catch((e: unknown) => e);
     expect(failed).toMatchObject({ code: 1 });
     expect(String((failed as { stderr?: string }).stderr)).toMatch(/unknown protocol sideways\nusage: npm run eval/);
+    const help = await run("npx", ["tsx", "scripts/eval.ts", "--help"], { cwd });
+    expect(help.stdout).toMatch(/^usage: npm run eval -- --dataset DIR[^]*--order none\|newest-first\|oldest-first/);
   }, 60_000);
+});
+
+/**
+ * Eight users who each liked three dramas and three comedies; the file lists the dramas first.
+ * Each user's held-out item is one more drama, ranked against one more comedy by content alone.
+ */
+function writeOrderedDataset(dir: string): void {
+  const films = [...Array.from({ length: 5 }, (_, i) => [`d${i}`, "Drama"]), ...Array.from({ length: 5 }, (_, i) => [`c${i}`, "Comedy"])];
+  writeFileSync(path.join(dir, "items.jsonl"), films.map(([id, genre]) => JSON.stringify({ item: id, title: `Film ${id}`, genres: [genre] })).join("\n") + "\n");
+  const train = ["user,item"];
+  const test = ["user,item"];
+  const candidates: string[] = [];
+  for (let u = 0; u < 8; u++) {
+    for (const g of ["d", "c"]) for (let i = 0; i < 3; i++) train.push(`u${u},${g}${(u + i) % 5}`);
+    test.push(`u${u},d${(u + 3) % 5}`);
+    candidates.push(JSON.stringify({ user: `u${u}`, candidates: [`c${(u + 3) % 5}`, `d${(u + 3) % 5}`] }));
+  }
+  writeFileSync(path.join(dir, "train.csv"), train.join("\n") + "\n");
+  writeFileSync(path.join(dir, "test.csv"), test.join("\n") + "\n");
+  writeFileSync(path.join(dir, "candidates.jsonl"), candidates.join("\n") + "\n");
+}
+
+describe("npm run eval --order", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "eval-order-"));
+    writeOrderedDataset(dir);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const CONTENT_ONLY = ["--mix", "content=1,mf=0,collaborative=0,popularity=0", "--no-similarity", ...SMALL];
+
+  it("reads the file order as time, so the engine's decay favours the user's latest taste", async () => {
+    const ndcg = async (...order: string[]) => (await main(["--dataset", dir, ...order, ...CONTENT_ONLY], () => {}))[0]!.ndcg10;
+    // Dramas listed first are the newest: the held-out drama beats the comedy for every user.
+    expect(await ndcg("--order", "newest-first", "--spacing-hours", "240")).toBe(1);
+    // Listed first and oldest: the comedies are the recent taste, and every drama comes second.
+    expect(await ndcg("--order", "oldest-first", "--spacing-hours", "240")).toBeCloseTo(1 / Math.log2(3), 12);
+  });
+
+  it("places a user's k-th item from the newest k spacings before the clock", () => {
+    const now = new Date("2025-01-01T00:00:00Z");
+    const pairs = [
+      { user: "a", item: "x" },
+      { user: "b", item: "y" },
+      { user: "a", item: "z" },
+      { user: "a", item: "w" },
+    ];
+    const ages = (t?: Timeline) => likeInteractions(pairs, now, t).map((i) => (now.getTime() - i.createdAt.getTime()) / HOUR_MS);
+    expect(ages({ order: "newest-first", spacingMs: 2 * HOUR_MS })).toEqual([0, 0, 2, 4]);
+    expect(ages({ order: "oldest-first", spacingMs: 2 * HOUR_MS })).toEqual([4, 0, 2, 0]);
+    expect(ages()).toEqual([0, 0, 0, 0]);
+  });
+
+  it("holds out each user's latest item for validation when the order says which it is", () => {
+    expect(parseArgs(["--dataset", "d", "--order", "newest-first"])).toMatchObject({
+      holdout: "first",
+      timeline: { order: "newest-first", spacingMs: DEFAULT_SPACING_HOURS * HOUR_MS },
+    });
+    expect(parseArgs(["--dataset", "d", "--order", "oldest-first", "--spacing-hours", "6"])).toMatchObject({ holdout: "last", timeline: { spacingMs: 6 * HOUR_MS } });
+    expect(parseArgs(["--dataset", "d", "--order", "newest-first", "--holdout", "random"]).holdout).toBe("random");
+    expect(parseArgs(["--dataset", "d"])).not.toHaveProperty("timeline");
+    expect(() => parseArgs(["--dataset", "d", "--order", "sideways"])).toThrow(/unknown order sideways/);
+    expect(() => parseArgs(["--dataset", "d", "--order", "newest-first", "--spacing-hours", "0"])).toThrow(/must be above 0/);
+  });
 });
 
 describe("validation split", () => {
