@@ -14,6 +14,16 @@ export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 export function isEntryPoint(moduleUrl: string): boolean {
   return process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(moduleUrl);
 }
+/** `"NAME=value NAME=value"` (whitespace-separated; a value may contain "=") as an environment. */
+export function parseEnvPairs(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of text.split(/\s+/).filter((p) => p !== "")) {
+    const at = pair.indexOf("=");
+    if (at <= 0) throw new Error(`expected NAME=value, got ${pair}`);
+    out[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return out;
+}
 /** Linux reports CPU times in clock ticks; 100 a second on every mainstream kernel config. */
 const CLOCK_TICKS = 100;
 

@@ -21,7 +21,7 @@ import { AuthService } from "../sdk/src/gen/stuckai/auth/v1/auth_pb.js";
 import { UserService } from "../sdk/src/gen/stuckai/user/v1/user_pb.js";
 import { CONTENT_KINDS } from "../server/domain/content/kinds.js";
 import { ceilingCalls, freshTargets, listCalls, missCalls, watchCalls, writeCalls, type BenchUser } from "./calls.js";
-import { cpuSeconds, LoadGenerator, measured, ROOT, rssBytes, startService, TSX, type Child } from "./processes.js";
+import { cpuSeconds, LoadGenerator, measured, parseEnvPairs, ROOT, rssBytes, startService, TSX, type Child } from "./processes.js";
 import { formatProfile, summarizeProfile } from "./profile-summary.js";
 import type { CallSpec, UnaryPhase, UnaryResult, WatchResult } from "./protocol.js";
 import { evaluateGoals, formatTable, type BenchResults, type LoadRow, type MissSection, type RequestSection, type WorkerSizeResult } from "./report.js";
@@ -129,6 +129,8 @@ interface Options {
   readonly only: ReadonlySet<Section>;
   readonly out: string | undefined;
   readonly profile: boolean;
+  /** BENCH_SERVER_ENV: settings added to the API server's environment (recorded with the results). */
+  readonly serverEnv: Readonly<Record<string, string>>;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -192,12 +194,27 @@ function parseArgs(argv: string[]): Options {
   }
   // Ratios need the ceiling of the same run (but a profile should hold only the section asked for).
   if (!profile && REQUEST_SECTIONS.some((s) => s !== "ceiling" && only.has(s))) only.add("ceiling");
-  return { settings, only, out, profile };
+  return { settings, only, out, profile, serverEnv: extraServerEnv() };
 }
 
 function fail(message: string): never {
   process.stderr.write(`bench: ${message}\n${USAGE}\n`);
   process.exit(2);
+}
+
+/**
+ * `BENCH_SERVER_ENV="NAME=value NAME=value"`: settings added to the API server's environment, to
+ * compare one setting across runs (e.g. RECOMMENDATION_MEMO_LISTS=0).
+ */
+function extraServerEnv(): Record<string, string> {
+  let env: Record<string, string> = {};
+  try {
+    env = parseEnvPairs(process.env.BENCH_SERVER_ENV ?? "");
+  } catch (err) {
+    fail(`BENCH_SERVER_ENV: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (Object.keys(env).length > 0) log(`server environment adds ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(" ")}`);
+  return env;
 }
 
 function log(message: string): void {
@@ -347,6 +364,7 @@ async function bench(options: Options, cleanup: Cleanup): Promise<void> {
       scryptLogN: SCRYPT_LOG_N,
       protocol: "gRPC over HTTP/2 cleartext (h2c), loopback",
       server: "node --import tsx server/main.ts, NODE_ENV=production, LOG_LEVEL=info to a file, rate limiting on (Redis)",
+      serverEnv: options.serverEnv,
       queuePrefix: prefix,
     },
     notes: [
@@ -437,6 +455,7 @@ async function requestPath(options: Options, results: BenchResults, prefix: stri
       IN_PROCESS_JOBS: "off",
       STARTER_CATALOG: "off",
       BENCH_CEILING: "true",
+      ...options.serverEnv,
     },
     "/ready",
     profileDir ? ["--cpu-prof", "--cpu-prof-dir", path.join(profileDir, "server")] : [],
