@@ -171,7 +171,7 @@ describe("npm run eval --order", () => {
     const ndcg = async (...order: string[]) => (await main(["--dataset", dir, ...order, ...CONTENT_ONLY], () => {}))[0]!.ndcg10;
     // Dramas listed first are the newest: the held-out drama beats the comedy for every user.
     expect(await ndcg("--order", "newest-first", "--spacing-hours", "240")).toBe(1);
-    // Listed first and oldest: the comedies are the recent taste, and every drama comes second.
+    // Dramas listed first and oldest: the comedies are the recent taste, and every drama comes second.
     expect(await ndcg("--order", "oldest-first", "--spacing-hours", "240")).toBeCloseTo(1 / Math.log2(3), 12);
   });
 

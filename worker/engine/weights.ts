@@ -145,9 +145,10 @@ export const DEFAULT_WEIGHTS: EngineWeights = {
     event: { content: 0.32, collaborative: 0.08, distance: 0.16, popularity: 0.08, soonness: 0.16, mf: 0.2 },
   },
   // Tuned on the validation split of MovieLens 1M (scripts/eval.ts --split validation): dim 64 → 128
-  // +0.004 NDCG@10, 192 no better; λ 0.004–0.007 a plateau (λ ≥ 0.008 loses 0.03+); 2 CG steps as
-  // good as 3; 16 epochs slightly above 12. α0 with the interactions decayed by age, as they are
-  // in production (--order newest-first): 0.1 (0.05–0.2 within 0.01; 0.3 without decay).
+  // +0.004 NDCG@10, 192 no better; λ 0.004–0.007 a plateau without decay, 0.008 −0.05 HR@10 with
+  // it; 2 CG steps as good as 3; 16 epochs slightly above 12. α0 with the likes decayed by age, as
+  // interactions are in production (--order newest-first): 0.1 (0.05–0.2 within 0.01 of it; the
+  // best without decay was 0.3). worker/engine/README.md has the grids.
   mf: { dim: 128, epochs: 16, regularization: 0.005, regularizationExp: 1, unobservedWeight: 0.1, cgSteps: 2, stddev: 0.02, seed: 1 },
   radius: {
     place: { startKm: 5, maxKm: 200, factor: 2, minCandidates: 10 },
