@@ -7,28 +7,55 @@ import { encodeRecommendationEntry } from "./recommendation-wire.js";
 
 /**
  * A cache hit answers the list object it answered last time (DecodedLists), so the protobuf encoding
- * of its entries can be reused too: encoding 20 items with their Struct metadata was a third of a
- * cache hit's CPU. The bytes are handed to the serializer as the response's unknown fields under the
- * `recommendations` field number, which the binary encoder writes verbatim: on the wire that is the
- * same repeated field (parsers accept fields in any order), decoded by every client as usual. The JSON
- * encoder drops unknown fields, so only binary requests take this path (see `binaryRequest`).
+ * of its page can be reused too: encoding 20 items with their Struct metadata was a third of a cache
+ * hit's CPU. The bytes are handed to the serializer as one unknown field of the response, which the
+ * binary encoder writes verbatim after its tag: on the wire that is the same repeated
+ * `recommendations` field (parsers accept fields in any order), decoded by every client as usual.
+ * The JSON encoder drops unknown fields, so only binary requests take this path (see `binaryRequest`).
  */
 const RECOMMENDATIONS = GetRecommendationsResponseSchema.field.recommendations.number;
+/** What precedes every entry but the first, whose tag the serializer writes. */
+const ENTRY_TAG = new BinaryWriter().tag(RECOMMENDATIONS, WireType.LengthDelimited).finish();
 
-/** Weak keys: an entry's bytes go when the list it belongs to is dropped. */
-const encoded = new WeakMap<ListEntry, { readonly expiresMs: number; readonly field: UnknownField }>();
+interface EncodedPage {
+  readonly count: number;
+  readonly expiresMs: number;
+  readonly field: UnknownField;
+}
 
-/** The entries as `recommendations` fields already encoded (length-prefixed, as the wire carries them). */
+/**
+ * By the page's first entry, which belongs to one held list: the page's bytes go with the list.
+ * One buffer per page, not one per entry: the memo holds a thousand lists, and each buffer is an
+ * object for the garbage collector to trace.
+ */
+const encoded = new WeakMap<ListEntry, EncodedPage>();
+
+/** The page's entries as the unknown fields to give the response (encoded once per page and expiry). */
 export function encodedEntries(entries: readonly ListEntry[], expiresAt: Date): UnknownField[] {
+  const first = entries[0];
+  if (first === undefined) return [];
   const expiresMs = expiresAt.getTime();
-  return entries.map((e) => {
-    const held = encoded.get(e);
-    if (held?.expiresMs === expiresMs) return held.field;
-    const data = encodeRecommendationEntry(e, expiresAt) ?? reflectiveEntryBytes(e, expiresAt);
-    const field: UnknownField = { no: RECOMMENDATIONS, wireType: WireType.LengthDelimited, data };
-    encoded.set(e, { expiresMs, field });
-    return field;
+  const held = encoded.get(first);
+  if (held?.count === entries.length && held.expiresMs === expiresMs) return [held.field];
+  const field: UnknownField = { no: RECOMMENDATIONS, wireType: WireType.LengthDelimited, data: pageBytes(entries, expiresAt) };
+  encoded.set(first, { count: entries.length, expiresMs, field });
+  return [field];
+}
+
+/** Each entry length-prefixed, with the field's tag between them. */
+function pageBytes(entries: readonly ListEntry[], expiresAt: Date): Uint8Array {
+  const parts = entries.map((e) => encodeRecommendationEntry(e, expiresAt) ?? reflectiveEntryBytes(e, expiresAt));
+  const out = new Uint8Array(parts.reduce((sum, p) => sum + p.length, ENTRY_TAG.length * (parts.length - 1)));
+  let pos = 0;
+  parts.forEach((part, i) => {
+    if (i > 0) {
+      out.set(ENTRY_TAG, pos);
+      pos += ENTRY_TAG.length;
+    }
+    out.set(part, pos);
+    pos += part.length;
   });
+  return out;
 }
 
 /**

@@ -193,6 +193,36 @@ describe("Recommendations.page", () => {
     expect(answers.at(-1)).toBe(true);
   });
 
+  it("shares one record per item version between the lists it holds, and lends them to a database read", async () => {
+    const { recommendations, store, cache } = setup();
+    const OTHER = "0b6e1f2a-3c4d-4e5f-8a9b-0c1d2e3f4a5b";
+    const itemsOf = async (userId: string, source: "cache" | "database") => {
+      const { answer } = await recommendations.page(userId, { contentType: "music" });
+      expect(answer).toMatchObject({ status: "ready", source });
+      return answer.status === "ready" ? answer.list.entries.map((e) => e.item) : [];
+    };
+    await store.replace(list(5));
+    const firstRead = await itemsOf(USER, "database");
+    const held = await itemsOf(USER, "cache");
+    // The other user's list, encoded elsewhere (the worker): item 4 was updated since, the rest is the same.
+    const updated = { ...item(4), title: "Item 4, renamed", updatedAt: new Date(NOW.getTime() + 1_000) };
+    const other = { ...list(5, { userId: OTHER }), entries: list(5).entries.map((e, i) => (i === 4 ? { ...e, item: updated } : e)) };
+    await cache.set({ userId: OTHER, contentType: "music" }, jsonListCodec.encode(other), 60_000);
+    const others = await itemsOf(OTHER, "cache");
+    // The cache entry gone, the stored list is read again: its rows come back as the held records.
+    await cache.invalidateUser(USER);
+    const reread = await itemsOf(USER, "database");
+    for (let i = 0; i < 4; i++) {
+      expect(firstRead[i]).not.toBe(held[i]); // nothing was held yet
+      expect(others[i]).toBe(held[i]);
+      expect(reread[i]).toBe(held[i]);
+    }
+    expect(others[4]).not.toBe(held[4]);
+    expect(others[4]).toEqual(updated);
+    expect(reread[4]).toBe(held[4]);
+    expect(held[4]).toEqual(item(4));
+  });
+
   it("caches a stored list at the version read with the cache, so a verdict during the database read makes it stale", async () => {
     const { recommendations, store, cache } = setup();
     await store.replace(list(30));

@@ -42,14 +42,25 @@ describe("encodedEntries", () => {
     expect(equals(GetRecommendationsResponseSchema, decoded, plain)).toBe(true);
   });
 
-  it("encodes an entry once and reuses it, unless asked for another expiry", () => {
+  const decode = (unknown: ReturnType<typeof encodedEntries>) =>
+    fromBinary(GetRecommendationsResponseSchema, toBinary(GetRecommendationsResponseSchema, Object.assign(create(GetRecommendationsResponseSchema), { $unknown: unknown })));
+
+  it("encodes a page once and reuses it, unless asked for another expiry or length", () => {
     const first = encodedEntries(entries, expiresAt);
-    expect(encodedEntries(entries, expiresAt)[1]!.data).toBe(first[1]!.data);
+    expect(first).toHaveLength(1);
+    expect(encodedEntries([...entries], expiresAt)[0]!.data).toBe(first[0]!.data);
     const later = new Date(expiresAt.getTime() + 1_000);
     const again = encodedEntries(entries, later);
-    expect(again[1]!.data).not.toBe(first[1]!.data);
-    const decoded = fromBinary(GetRecommendationsResponseSchema, toBinary(GetRecommendationsResponseSchema, Object.assign(create(GetRecommendationsResponseSchema), { $unknown: again })));
-    expect(Number(decoded.recommendations[1]!.expireTime!.seconds) * 1000).toBe(later.getTime());
+    expect(again[0]!.data).not.toBe(first[0]!.data);
+    expect(Number(decode(again).recommendations[1]!.expireTime!.seconds) * 1000).toBe(later.getTime());
+    // Same first entry, shorter page: its own bytes, not the longer page's.
+    expect(decode(encodedEntries(entries.slice(0, 2), later)).recommendations.map((r) => r.rankingPosition)).toEqual([1, 2]);
+    expect(decode(encodedEntries(entries, later)).recommendations.map((r) => r.rankingPosition)).toEqual([1, 2, 3]);
+  });
+
+  it("answers an empty page with no field at all", () => {
+    expect(encodedEntries([], expiresAt)).toEqual([]);
+    expect(decode([]).recommendations).toEqual([]);
   });
 });
 
