@@ -9,6 +9,7 @@
  * gzip is off: it is the same zlib call under both, and would only blur the difference.
  *
  *   npx tsx bench/framework-floor.ts [--rate 700] [--seconds 10]
+ *   npx tsx bench/framework-floor.ts --serve http2|connect --port N   (one server, for another load generator)
  */
 import http2 from "node:http2";
 import { fork } from "node:child_process";
@@ -49,8 +50,12 @@ function oldBytes(spaces: readonly { spaceName: string; spaceUsedSize: number }[
   return spaces.reduce((sum, s) => sum + (OLD_SPACES.has(s.spaceName) ? s.spaceUsedSize : 0), 0);
 }
 
-/** The server side (`--serve STACK`): listens, then measures its own GC and CPU between start and stop. */
-async function serve(stack: Stack): Promise<void> {
+/**
+ * The server side (`--serve STACK`): listens, then measures its own GC and CPU between start and stop.
+ * Started by hand (no IPC channel), it listens on `port` and serves until stopped, for another load
+ * generator (see bench/README.md).
+ */
+async function serve(stack: Stack, port = 0): Promise<void> {
   const frame = grpcFrame(toBinary(GetRecommendationsResponseSchema, ceilingAnswers().asBinary));
   const server =
     stack === "connect"
@@ -63,8 +68,12 @@ async function serve(stack: Stack): Promise<void> {
             stream.end(frame);
           });
         });
-  server.listen(0, "127.0.0.1");
+  server.listen(port, "127.0.0.1");
   await once(server, "listening");
+  if (!process.send) {
+    console.log(`${STACKS[stack]} listening on 127.0.0.1:${(server.address() as { port: number }).port}`);
+    return;
+  }
   const send = (m: FromServer) => process.send!(m);
   let profiler: GCProfiler | undefined;
   let cpu = process.cpuUsage();
@@ -133,13 +142,14 @@ export async function measureFloor(options: { rate: number; seconds: number; war
 export function formatFloor(rows: readonly FloorRow[], rate: number): string {
   const f = (x: number, digits = 2) => x.toFixed(digits);
   const lines = [
-    `open loop at ${rate}/s, gzip off; promoted: bytes V8 moved to the old generation per call in scavenges`,
+    `open loop at ${rate}/s, gzip off; send p99: how late the load generator sent a call after its scheduled start (part of its latency); promoted: bytes V8 moved to the old generation per call in scavenges`,
     [
       "stack".padEnd(30),
       "req/s".padStart(7),
       "p50 ms".padStart(8),
       "p99 ms".padStart(8),
       "max ms".padStart(8),
+      "send p99".padStart(9),
       "ms/call".padStart(8),
       "promoted KB/call".padStart(17),
       "scavenges".padStart(10),
@@ -157,6 +167,7 @@ export function formatFloor(rows: readonly FloorRow[], rate: number): string {
         f(l.p50).padStart(8),
         f(l.p99).padStart(8),
         f(l.max).padStart(8),
+        (r.result.launchDelayMs ? f(r.result.launchDelayMs.p99) : "-").padStart(9),
         f(r.cpuMs / calls).padStart(8),
         f(r.promotedBytes / 1024 / calls, 1).padStart(17),
         String(r.scavenges).padStart(10),
@@ -170,7 +181,12 @@ export function formatFloor(rows: readonly FloorRow[], rate: number): string {
 
 async function main(argv: string[]): Promise<void> {
   const at = argv.indexOf("--serve");
-  if (at >= 0) return serve(argv[at + 1] as Stack);
+  if (at >= 0) {
+    const stack = argv[at + 1];
+    if (stack !== "http2" && stack !== "connect") throw new Error(`--serve takes http2 or connect, got ${stack}`);
+    const port = argv.indexOf("--port");
+    return serve(stack, port >= 0 ? Number(argv[port + 1]) : 0);
+  }
   const option = (name: string, fallback: number) => {
     const i = argv.indexOf(name);
     const value = i >= 0 ? Number(argv[i + 1]) : fallback;

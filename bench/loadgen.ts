@@ -143,6 +143,7 @@ async function runUnary(phase: UnaryPhase): Promise<UnaryResult> {
   const calls = phase.calls.map((c) => prepare(c, phase.acceptGzip));
   const meter = new LoadMeter();
   const latencies = new Samples();
+  const launchDelays = new Samples();
   const errors: Record<string, number> = {};
   const decoded: Record<string, number> = {};
   const locked = new Set<string>();
@@ -205,6 +206,7 @@ async function runUnary(phase: UnaryPhase): Promise<UnaryResult> {
       if (byCount && n === phase.warmupCalls) startMeasuring();
       const counted = byCount ? n >= phase.warmupCalls! : start >= measureStart && start < measureEnd;
       const decode = phase.decodeEvery > 0 && n % phase.decodeEvery === 0;
+      if (counted && scheduled !== undefined) launchDelays.push(performance.now() - scheduled);
       const answer = await call(sessions[rr++ % sessions.length]!, c, decode);
       const end = performance.now();
       if (counted) {
@@ -284,6 +286,7 @@ async function runUnary(phase: UnaryPhase): Promise<UnaryResult> {
     errors,
     decoded,
     skipped,
+    ...(phase.mode.type === "open" && launchDelays.length > 0 ? { launchDelayMs: summarize(launchDelays.values()) } : {}),
     loadgen,
   };
 }

@@ -79,6 +79,12 @@ export interface UnaryResult {
   readonly decoded: Readonly<Record<string, number>>;
   /** Open loop: calls skipped because `maxInFlight` were already waiting. */
   readonly skipped: number;
+  /**
+   * Open loop: how long after its scheduled start each counted call was sent (the cache flush of a
+   * database hit included). The load generator's own delay, part of `latencyMs`, which counts from
+   * the schedule.
+   */
+  readonly launchDelayMs?: LatencySummary;
   readonly loadgen: ProcessLoad;
 }
 

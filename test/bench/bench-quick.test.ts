@@ -76,11 +76,19 @@ describe("npm run bench -- --quick", () => {
       // The bare ceiling at the same open-loop rate, the reference the half-load p99 is read against.
       expectMeasured(section!.ceilingAtHalfLoad!);
       expect(section!.ceilingAtHalfLoad!.rate).toBe(section!.halfLoad!.rate);
+      // The load generator's own delay in sending, which the open loop's latency includes.
+      const launch = section!.halfLoad!.result.launchDelayMs!;
+      expect(launch.n).toBe(section!.halfLoad!.result.latencyMs.n);
+      expect(launch.p99).toBeLessThanOrEqual(section!.halfLoad!.result.latencyMs.max);
       expect(finite(section!.ratioToCeiling)).toBe(true);
     }
     const p99Goals = results.goals!.filter((g) => g.goal.includes("p99 at half"));
     expect(p99Goals).toHaveLength(3);
-    for (const g of p99Goals) expect(g.reference).toMatch(/^the bare ceiling at the same rate: \d+\.\d\d ms$/);
+    for (const g of p99Goals) {
+      expect(g.reference).toMatch(/^the bare ceiling at the same rate: \d+\.\d\d ms; the load generator's own launch delay: \d+\.\d\d ms$/);
+    }
+    // Closed loops have no schedule to be late for.
+    expect(s.cache!.rows[0]!.result.launchDelayMs).toBeUndefined();
     expect(finite(s.writes!.ratioToCeiling)).toBe(true);
 
     const ready = s.miss!.ready!.result;
