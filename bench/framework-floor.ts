@@ -184,8 +184,10 @@ async function main(argv: string[]): Promise<void> {
   if (at >= 0) {
     const stack = argv[at + 1];
     if (stack !== "http2" && stack !== "connect") throw new Error(`--serve takes http2 or connect, got ${stack}`);
-    const port = argv.indexOf("--port");
-    return serve(stack, port >= 0 ? Number(argv[port + 1]) : 0);
+    const portAt = argv.indexOf("--port");
+    const port = portAt >= 0 ? Number(argv[portAt + 1]) : 0;
+    if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`--port takes a port number, got ${argv[portAt + 1]}`);
+    return serve(stack, port);
   }
   const option = (name: string, fallback: number) => {
     const i = argv.indexOf(name);

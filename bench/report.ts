@@ -267,7 +267,7 @@ export function evaluateGoals(results: BenchResults): Goal[] {
     const launch = sec?.halfLoad?.result.launchDelayMs?.p99;
     const references = [
       ...(bare === undefined ? [] : [`the bare ceiling at the same rate: ${bare.toFixed(2)} ms`]),
-      ...(launch === undefined ? [] : [`the load generator's own launch delay: ${launch.toFixed(2)} ms`]),
+      ...(launch === undefined ? [] : [`the load generator's own send delay: ${launch.toFixed(2)} ms`]),
     ];
     const reference = references.length > 0 ? references.join("; ") : undefined;
     add(goal, `≤ ${target} ms`, sec?.halfLoad?.result.latencyMs.p99, (v) => v <= target, " ms", reference);

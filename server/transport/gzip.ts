@@ -1,5 +1,5 @@
 import { promisify } from "node:util";
-import { gzip as zlibGzip, type ZlibOptions } from "node:zlib";
+import { gzipSync, gzip as zlibGzip, type ZlibOptions } from "node:zlib";
 import { compressionGzip } from "@connectrpc/connect-node";
 import type { Compression } from "@connectrpc/connect/protocol";
 
@@ -10,6 +10,16 @@ const MAX_WINDOW_BITS = 15;
 const MAX_MEM_LEVEL = 8;
 /** The smallest window zlib accepts for gzip output (it refuses 8 there). */
 const MIN_WINDOW_BITS = 9;
+/**
+ * Messages up to this size are compressed in place, on the event loop. zlib's asynchronous call builds
+ * a stream and hands the deflate to the thread pool: for the 11 KiB of a 20-item list, 260–320 µs of
+ * CPU per message (80–95 µs of it on the event loop), against 105–125 µs in place (same bytes out).
+ * On two cores the pool's thread takes its CPU from the event loop's neighbours (Redis, Postgres, the
+ * workers); in place costs the event loop some 25 µs more per message and saves the rest. Larger
+ * messages (a data export, long pages) still go to the pool, so none holds the event loop for long:
+ * 64 KiB take about 0.3–0.5 ms in place.
+ */
+export const IN_PLACE_MAX_BYTES = 64 * 1024;
 
 /**
  * zlib options for compressing `length` bytes: a window just large enough to hold the whole input, and a
@@ -25,13 +35,15 @@ export function gzipOptionsFor(length: number): ZlibOptions {
 }
 
 /**
- * connect-node's gzip with the window sized to each message (`gzipOptionsFor`); decompression is
- * connect-node's own, with its `readMaxBytes` bound and error codes.
+ * connect-node's gzip with the window sized to each message (`gzipOptionsFor`), small messages
+ * compressed in place (`IN_PLACE_MAX_BYTES`); decompression is connect-node's own, with its
+ * `readMaxBytes` bound and error codes.
  */
 export const sizedGzip: Compression = {
   ...compressionGzip,
   compress: async (bytes) => {
-    const out = await gzip(bytes, gzipOptionsFor(bytes.byteLength));
+    const options = gzipOptionsFor(bytes.byteLength);
+    const out = bytes.byteLength <= IN_PLACE_MAX_BYTES ? gzipSync(bytes, options) : await gzip(bytes, options);
     // zlib's result owns a plain ArrayBuffer; the copy is only for a SharedArrayBuffer, as in connect-node.
     return out.buffer instanceof ArrayBuffer ? (out as Uint8Array<ArrayBuffer>) : new Uint8Array(out);
   },

@@ -85,7 +85,7 @@ describe("npm run bench -- --quick", () => {
     const p99Goals = results.goals!.filter((g) => g.goal.includes("p99 at half"));
     expect(p99Goals).toHaveLength(3);
     for (const g of p99Goals) {
-      expect(g.reference).toMatch(/^the bare ceiling at the same rate: \d+\.\d\d ms; the load generator's own launch delay: \d+\.\d\d ms$/);
+      expect(g.reference).toMatch(/^the bare ceiling at the same rate: \d+\.\d\d ms; the load generator's own send delay: \d+\.\d\d ms$/);
     }
     // Closed loops have no schedule to be late for.
     expect(s.cache!.rows[0]!.result.launchDelayMs).toBeUndefined();

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { gzipOptionsFor, sizedGzip } from "../../../server/transport/gzip.js";
+import { IN_PLACE_MAX_BYTES, gzipOptionsFor, sizedGzip } from "../../../server/transport/gzip.js";
 
 /** JSON-like text of `length` bytes whose repeats lie `distance` bytes apart. */
 function repeating(length: number, distance: number): Uint8Array {
@@ -29,6 +29,14 @@ describe("sizedGzip", () => {
       expect(out.buffer).toBeInstanceOf(ArrayBuffer);
       expect(gunzipSync(out).equals(Buffer.from(input)), `${length} bytes`).toBe(true);
       expect(Buffer.from(await sizedGzip.decompress(out, 1_000_000)).equals(Buffer.from(input))).toBe(true);
+    }
+  });
+
+  it("writes the same bytes whether a message is compressed in place or on the thread pool", async () => {
+    for (const length of [IN_PLACE_MAX_BYTES - 1, IN_PLACE_MAX_BYTES, IN_PLACE_MAX_BYTES + 1]) {
+      const input = repeating(length, 3_000);
+      const expected = gzipSync(input, gzipOptionsFor(length));
+      expect(Buffer.from(await sizedGzip.compress(input)).equals(expected), `${length} bytes`).toBe(true);
     }
   });
 
